@@ -1,0 +1,28 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace ErrorReporting.Delivery;
+
+/// <summary>
+/// Where built envelopes wait for the sender, oldest first: in memory, or on disk when an offline cache is configured.
+/// One producer (the worker) and one consumer (the sender).
+/// </summary>
+internal interface IEnvelopeStore : IDisposable
+{
+    /// <summary>Gets the number of envelopes waiting.</summary>
+    int Count { get; }
+
+    /// <summary>Gets the number of waiting envelopes that carry an event (including events restored from the offline cache).</summary>
+    int EventCount { get; }
+
+    /// <summary>Gets the sequence of the oldest waiting envelope, or <see cref="long.MaxValue"/> when none waits.</summary>
+    long OldestSequence { get; }
+
+    /// <summary>Adds an envelope; may wait for room.</summary>
+    ValueTask AddAsync(PendingEnvelope envelope, CancellationToken cancellationToken);
+
+    /// <summary>Gets the oldest envelope without removing it.</summary>
+    bool TryPeek([NotNullWhen(true)] out PendingEnvelope? envelope);
+
+    /// <summary>Removes the oldest envelope (delivered or definitively dropped) and releases it.</summary>
+    void Remove(PendingEnvelope envelope);
+}

@@ -1,0 +1,136 @@
+using System.Globalization;
+
+namespace ErrorReporting.Delivery;
+
+/// <summary>
+/// Sentry's rate limits, as the server announces them (PROTOCOL.md §8.3): <c>X-Sentry-Rate-Limits</c> on any response,
+/// else <c>Retry-After</c>, else 60 seconds for a bare 429. Limits are kept per data category; an empty category list
+/// means all categories; of two limits for one category the longer one holds.
+/// </summary>
+internal sealed class RateLimits
+{
+    public const string ErrorCategory = "error";
+    public const string InternalCategory = "internal";
+
+    internal static readonly TimeSpan DefaultRetryAfter = TimeSpan.FromSeconds(60);
+
+    private readonly object _gate = new();
+    private readonly Dictionary<string, DateTimeOffset> _until = new(StringComparer.OrdinalIgnoreCase);
+    private DateTimeOffset _allUntil;
+
+    // UTC ticks until which anything at all is limited; read without the lock on the caller's thread.
+    private long _anyUntilTicks;
+
+    /// <summary>
+    /// Applies the limits a response announces. Returns <see langword="true"/> when it announced any.
+    /// </summary>
+    public bool Update(int statusCode, string? rateLimitsHeader, string? retryAfterHeader, DateTimeOffset now)
+    {
+        if (!string.IsNullOrWhiteSpace(rateLimitsHeader))
+        {
+            return ApplyRateLimitsHeader(rateLimitsHeader, now);
+        }
+
+        if (statusCode == 429 || !string.IsNullOrWhiteSpace(retryAfterHeader))
+        {
+            var delay = ParseRetryAfter(retryAfterHeader, now) ?? DefaultRetryAfter;
+            Limit(category: null, now + delay);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Gets the time until which <paramref name="category"/> may not be sent, or <see langword="null"/> when it may.</summary>
+    public DateTimeOffset? BlockedUntil(string category, DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            var until = _allUntil;
+            if (category != InternalCategory && _until.TryGetValue(category, out var byCategory) && byCategory > until)
+            {
+                until = byCategory;
+            }
+
+            return until > now ? until : null;
+        }
+    }
+
+    /// <summary>Gets a value indicating whether any limit holds (for the reason of a queue overflow).</summary>
+    public bool IsAnyActive(DateTimeOffset now) => Volatile.Read(ref _anyUntilTicks) > now.UtcTicks;
+
+    /// <summary>Parses <c>Retry-After</c>: delta-seconds (integer or decimal) or an HTTP date.</summary>
+    internal static TimeSpan? ParseRetryAfter(string? value, DateTimeOffset now)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        if (double.TryParse(value.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
+        {
+            return seconds >= 0 && double.IsFinite(seconds) ? TimeSpan.FromSeconds(seconds) : null;
+        }
+
+        if (DateTimeOffset.TryParseExact(value.Trim(), "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date))
+        {
+            return date > now ? date - now : TimeSpan.Zero;
+        }
+
+        return null;
+    }
+
+    private bool ApplyRateLimitsHeader(string header, DateTimeOffset now)
+    {
+        var applied = false;
+        foreach (var rawLimit in header.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var fields = rawLimit.Split(':');
+            if (!double.TryParse(fields[0].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || seconds < 0 || !double.IsFinite(seconds))
+            {
+                continue;
+            }
+
+            var until = now + TimeSpan.FromSeconds(seconds);
+            var categories = fields.Length > 1 ? fields[1].Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [];
+            if (categories.Length == 0)
+            {
+                Limit(category: null, until);
+            }
+            else
+            {
+                foreach (var category in categories)
+                {
+                    Limit(category, until);
+                }
+            }
+
+            applied = true;
+        }
+
+        return applied;
+    }
+
+    private void Limit(string? category, DateTimeOffset until)
+    {
+        lock (_gate)
+        {
+            if (category is null)
+            {
+                if (until > _allUntil)
+                {
+                    _allUntil = until;
+                }
+            }
+            else if (!_until.TryGetValue(category, out var existing) || until > existing)
+            {
+                _until[category] = until;
+            }
+
+            if (until.UtcTicks > _anyUntilTicks)
+            {
+                Volatile.Write(ref _anyUntilTicks, until.UtcTicks);
+            }
+        }
+    }
+}

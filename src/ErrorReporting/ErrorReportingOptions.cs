@@ -1,0 +1,104 @@
+using System.ComponentModel.DataAnnotations;
+using ErrorReporting.Events;
+
+namespace ErrorReporting;
+
+/// <summary>
+/// Options of the error reporter. Bind them from configuration (section keys are the property names) or set them in code.
+/// </summary>
+public class ErrorReportingOptions
+{
+    /// <summary>
+    /// Gets or sets the Data Source Name of the Sentry project: <c>{scheme}://{public_key}[:{secret_key}]@{host}[:{port}][/{path}]/{project_id}</c>.
+    /// </summary>
+    /// <value>
+    /// The default value is <see langword="null"/>: the <c>SENTRY_DSN</c> environment variable is read. When neither
+    /// is set, or the value is empty, the reporter is disabled (reports are no-ops returning <see cref="SentryEventId.Empty"/>).
+    /// An invalid DSN fails options validation at start-up.
+    /// </value>
+    public string? Dsn { get; set; }
+
+    /// <summary>
+    /// Gets or sets the environment the application runs in (for example <c>staging</c>), attached to every event.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: the <c>SENTRY_ENVIRONMENT</c> environment variable, else <c>production</c>.</value>
+    public string? Environment { get; set; }
+
+    /// <summary>
+    /// Gets or sets the release (version) of the application, attached to every event.
+    /// </summary>
+    /// <value>
+    /// The default value is <see langword="null"/>: the <c>SENTRY_RELEASE</c> environment variable, else
+    /// <c>{entry assembly name}@{informational version}</c> when the entry assembly has a version, else no release.
+    /// </value>
+    public string? Release { get; set; }
+
+    /// <summary>
+    /// Gets or sets the server name attached to every event.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: no server name, or the machine name when <see cref="SendDefaultPii"/> is on.</value>
+    public string? ServerName { get; set; }
+
+    /// <summary>
+    /// Gets the tags attached to every event. Per-call and scope tags with the same key override them.
+    /// </summary>
+    public IDictionary<string, string> DefaultTags { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Gets or sets a value indicating whether personal data the library could collect on its own is sent:
+    /// the machine name as server name and, in the ASP.NET Core integration, the client IP address and user name.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool SendDefaultPii { get; set; }
+
+    /// <summary>
+    /// Gets or sets how many reports may wait for the background worker. When the queue is full, a new report is
+    /// dropped (counted, and reported to Sentry in a client report) and its call returns <see cref="SentryEventId.Empty"/>;
+    /// the caller is never blocked.
+    /// </summary>
+    /// <value>The default value is 1,000.</value>
+    [Range(1, 1_000_000)]
+    public int MaxQueueItems { get; set; } = 1000;
+
+    /// <summary>
+    /// Gets or sets how long the reporter waits for pending events to be delivered when it is disposed, when the
+    /// process exits and when an unhandled exception terminates the process.
+    /// </summary>
+    /// <value>The default value is 2 seconds; at most 10 minutes.</value>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Gets or sets the fraction of events sent, from 0 (none) to 1 (all). Events sampled out are counted and their
+    /// calls return <see cref="SentryEventId.Empty"/>.
+    /// </summary>
+    /// <value>The default value is 1.</value>
+    [Range(0.0, 1.0)]
+    public double SampleRate { get; set; } = 1.0;
+
+    /// <summary>
+    /// Gets or sets a callback that sees every event before it is sent, on the background worker: it may modify the
+    /// event and return it, or return <see langword="null"/> to drop it (counted as <c>before_send</c>). An exception
+    /// thrown by the callback is logged and the event is sent unmodified.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public Func<SentryEvent, SentryEvent?>? BeforeSend { get; set; }
+
+    /// <summary>
+    /// Gets the namespace prefixes of code that is not the application's own: frames whose declaring type's
+    /// namespace starts with one of them are marked <c>in_app: false</c>, unless <see cref="InAppInclude"/> matches.
+    /// </summary>
+    /// <value>
+    /// The default value is <c>System</c>, <c>Microsoft</c>, <c>Windows</c>, <c>Mono</c>, <c>FSharp</c>, <c>Newtonsoft</c>,
+    /// <c>Serilog</c>, <c>Polly</c>, <c>Grpc</c>, <c>Google</c>, <c>Xunit</c>, <c>NSubstitute</c>, <c>Castle</c>.
+    /// A prefix matches whole namespace segments: <c>System</c> matches <c>System.IO</c>, not <c>SystemMonitor</c>.
+    /// </value>
+    public IList<string> InAppExclude { get; } = new List<string>
+    {
+        "System", "Microsoft", "Windows", "Mono", "FSharp", "Newtonsoft", "Serilog", "Polly", "Grpc", "Google", "Xunit", "NSubstitute", "Castle",
+    };
+
+    /// <summary>
+    /// Gets the namespace prefixes of the application's own code, overriding <see cref="InAppExclude"/>.
+    /// </summary>
+    public IList<string> InAppInclude { get; } = new List<string>();
+}

@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Reflection;
+using ErrorReporting.Events;
+
+namespace ErrorReporting.Processing;
+
+/// <summary>
+/// Turns an exception's stack trace into Sentry frames (oldest first). What depends only on the method (names,
+/// package, in-app flag) is computed once per method and cached; file and line come from the symbols per frame.
+/// Used by the worker only (not thread-safe).
+/// </summary>
+internal sealed class StackFrameReader
+{
+    internal const int MaxFrames = 100;
+    private const int MaxCachedMethods = 8192;
+
+    private readonly Dictionary<MethodBase, MethodFrameData> _methods = new(ReferenceEqualityComparer.Instance);
+    private readonly string[] _inAppExclude;
+    private readonly string[] _inAppInclude;
+
+    public StackFrameReader(IEnumerable<string> inAppExclude, IEnumerable<string> inAppInclude)
+    {
+        _inAppExclude = [.. inAppExclude.Where(p => !string.IsNullOrWhiteSpace(p))];
+        _inAppInclude = [.. inAppInclude.Where(p => !string.IsNullOrWhiteSpace(p))];
+    }
+
+    /// <summary>
+    /// Adds the frames of a thrown exception to <paramref name="target"/>; adds nothing for an exception that was never thrown.
+    /// Keeps the newest <see cref="MaxFrames"/> frames.
+    /// </summary>
+    public void AddFrames(Exception exception, IList<SentryStackFrame> target)
+    {
+        var frames = new StackTrace(exception, fNeedFileInfo: true).GetFrames();
+        var count = Math.Min(frames.Length, MaxFrames);
+        for (var i = count - 1; i >= 0; i--)
+        {
+            var frame = ToSentryFrame(frames[i]);
+            if (frame is not null)
+            {
+                target.Add(frame);
+            }
+        }
+    }
+
+    private SentryStackFrame? ToSentryFrame(StackFrame frame)
+    {
+        var method = GetMethod(frame);
+        if (method is null)
+        {
+            return null;
+        }
+
+        var data = GetMethodData(method);
+        var line = frame.GetFileLineNumber();
+        var column = frame.GetFileColumnNumber();
+        return new SentryStackFrame
+        {
+            Function = data.Function,
+            Module = data.Module,
+            Package = data.Package,
+            InApp = data.InApp,
+            FileName = frame.GetFileName(),
+            LineNumber = line > 0 ? line : null,
+            ColumnNumber = column > 0 ? column : null,
+        };
+    }
+
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "A frame whose method metadata was trimmed is skipped; nothing else depends on it.")]
+    private static MethodBase? GetMethod(StackFrame frame) => frame.GetMethod();
+
+    private MethodFrameData GetMethodData(MethodBase method)
+    {
+        if (_methods.TryGetValue(method, out var data))
+        {
+            return data;
+        }
+
+        if (_methods.Count >= MaxCachedMethods)
+        {
+            _methods.Clear();
+        }
+
+        data = Describe(method);
+        _methods[method] = data;
+        return data;
+    }
+
+    private MethodFrameData Describe(MethodBase method)
+    {
+        var type = method.DeclaringType;
+        var function = method.Name;
+
+        // Compiler-generated code: report the source method, as written, in its source type.
+        //   async/iterator state machine: <Name>d__3.MoveNext      -> Name
+        //   lambda:                       <>c.<Name>b__0_0          -> Name.lambda
+        //   local function:               <Name>g__Local|0_0        -> Name.Local
+        if (type is not null && type.Name.StartsWith('<') && type.DeclaringType is not null)
+        {
+            if (method.Name == "MoveNext" && TryGetSourceName(type.Name, out var stateMachineOf))
+            {
+                function = stateMachineOf;
+            }
+
+            type = type.DeclaringType;
+        }
+
+        if (function.StartsWith('<') && TryGetSourceName(function, out var outer))
+        {
+            var marker = function.IndexOf('>', StringComparison.Ordinal) + 1;
+            var kind = marker < function.Length ? function[marker] : ' ';
+            function = kind switch
+            {
+                'g' when function.IndexOf("__", marker, StringComparison.Ordinal) is var start and >= 0 && function.IndexOf('|', start) is var end and > 0
+                    => $"{outer}.{function[(start + 2)..end]}",
+                'b' => $"{outer}.lambda",
+                _ => outer,
+            };
+        }
+
+        var module = type?.FullName ?? type?.Name;
+        var package = type?.Assembly.FullName;
+        var ns = type?.Namespace ?? string.Empty;
+        var inApp = MatchesAny(ns, _inAppInclude) || !MatchesAny(ns, _inAppExclude);
+        return new MethodFrameData(function, module, package, inApp);
+    }
+
+    private static bool TryGetSourceName(string generated, out string name)
+    {
+        var close = generated.IndexOf('>', StringComparison.Ordinal);
+        if (generated.StartsWith('<') && close > 1)
+        {
+            name = generated[1..close];
+            return true;
+        }
+
+        name = generated;
+        return false;
+    }
+
+    private static bool MatchesAny(string ns, string[] prefixes)
+    {
+        foreach (var prefix in prefixes)
+        {
+            if (ns.StartsWith(prefix, StringComparison.Ordinal) && (ns.Length == prefix.Length || ns[prefix.Length] == '.'))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private sealed record MethodFrameData(string Function, string? Module, string? Package, bool InApp);
+}
