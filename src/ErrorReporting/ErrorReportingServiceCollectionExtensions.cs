@@ -25,6 +25,12 @@ public static class ErrorReportingServiceCollectionExtensions
     public static IServiceCollection AddErrorReporting(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
+        if (services.Any(d => d.ServiceType == typeof(Registered)))
+        {
+            return services;
+        }
+
+        services.AddSingleton<Registered>();
         services.AddOptionsWithValidateOnStart<ErrorReportingOptions>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<ErrorReportingOptions>, ErrorReportingOptionsDefaults>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ErrorReportingOptions>, ErrorReportingOptionsRangeValidator>());
@@ -65,4 +71,7 @@ public static class ErrorReportingServiceCollectionExtensions
         services.Configure<ErrorReportingOptions>(configuration);
         return services;
     }
+
+    /// <summary>Marks a service collection in which the reporter's services are registered.</summary>
+    private sealed class Registered;
 }

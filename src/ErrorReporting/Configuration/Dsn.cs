@@ -71,7 +71,7 @@ internal sealed class Dsn
         var prefix = path[..lastSlash];
         var authority = uri.GetComponents(UriComponents.SchemeAndServer, UriFormat.UriEscaped);
         var envelopeUri = new Uri($"{authority}{prefix}/api/{projectId}/envelope/", UriKind.Absolute);
-        var redacted = $"{uri.Scheme}://***@{uri.GetComponents(UriComponents.HostAndPort, UriFormat.UriEscaped)}{prefix}/{projectId}";
+        var redacted = $"{uri.Scheme}://***@{uri.Authority}{prefix}/{projectId}";
         dsn = new Dsn(envelopeUri, publicKey, string.IsNullOrEmpty(secretKey) ? null : secretKey, Uri.UnescapeDataString(projectId), redacted);
         error = null;
         return true;
