@@ -1,0 +1,46 @@
+namespace ErrorReporting.Testing.Internal;
+
+/// <summary>
+/// What the receiver made of one request, before anything is recorded or answered.
+/// </summary>
+internal sealed class ReceiveResult
+{
+    public required DateTimeOffset ReceivedAt { get; init; }
+
+    public required string Method { get; init; }
+
+    public required string Path { get; init; }
+
+    /// <summary>Gets or sets the status the receiver answers (200 when accepted).</summary>
+    public int StatusCode { get; set; } = 200;
+
+    /// <summary>Gets or sets the reason of a refusal.</summary>
+    public string? Detail { get; set; }
+
+    /// <summary>Gets or sets the envelope header's event id, when the body could be parsed that far (even if refused).</summary>
+    public string? EventId { get; set; }
+
+    /// <summary>Gets or sets the number of body bytes on the wire.</summary>
+    public int BodyLength { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether the client went away before the body was read.</summary>
+    public bool ClientDisconnected { get; set; }
+
+    /// <summary>Gets or sets the parsed envelope; set only when it passed every check.</summary>
+    public ReceivedEnvelope? Envelope { get; set; }
+
+    public IReadOnlyList<ReceivedEvent> Events { get; set; } = [];
+
+    public IReadOnlyList<ReceivedClientReport> ClientReports { get; set; } = [];
+
+    public bool Accepted => StatusCode == 200 && Envelope is not null;
+
+    public void Refuse(int statusCode, string detail)
+    {
+        StatusCode = statusCode;
+        Detail = detail;
+        Envelope = null;
+        Events = [];
+        ClientReports = [];
+    }
+}
