@@ -84,6 +84,37 @@ public class ErrorReportingOptions
     public Func<SentryEvent, SentryEvent?>? BeforeSend { get; set; }
 
     /// <summary>
+    /// Gets or sets a value indicating whether exceptions that nobody caught (<see cref="AppDomain.UnhandledException"/>)
+    /// are reported, marked <c>handled: no</c> with mechanism <c>AppDomain.UnhandledException</c>, and delivered (up to
+    /// <see cref="ShutdownTimeout"/>) before the process terminates. The process still crashes as it would without the library.
+    /// </summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    /// <remarks>The hooks are installed when the host starts, or by <c>serviceProvider.InstallUnhandledExceptionHooks()</c> without a host.</remarks>
+    public bool CaptureUnhandledExceptions { get; set; } = true;
+
+    /// <summary>
+    /// Gets or sets a value indicating whether exceptions of faulted tasks that nobody observed
+    /// (<see cref="TaskScheduler.UnobservedTaskException"/>) are reported, marked <c>handled: no</c> with mechanism
+    /// <c>UnobservedTaskException</c>. They do not terminate the process.
+    /// </summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool CaptureUnobservedTaskExceptions { get; set; } = true;
+
+    /// <summary>
+    /// Gets or sets a value indicating whether a reported unobserved task exception is marked observed
+    /// (<see cref="UnobservedTaskExceptionEventArgs.SetObserved"/>). This matters only to applications that turned on
+    /// <c>ThrowUnobservedTaskExceptions</c>, where an unobserved exception would otherwise terminate the process.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>: the library does not change what the runtime does.</value>
+    public bool ObserveUnobservedTaskExceptions { get; set; }
+
+    /// <summary>
+    /// Gets or sets the level of events for exceptions that nobody caught.
+    /// </summary>
+    /// <value>The default value is <see cref="SentryLevel.Error"/>, as Sentry's own SDKs send crashes; choose <see cref="SentryLevel.Fatal"/> to tell crashes apart by level.</value>
+    public SentryLevel UnhandledExceptionLevel { get; set; } = SentryLevel.Error;
+
+    /// <summary>
     /// Gets the namespace prefixes of code that is not the application's own: frames whose declaring type's
     /// namespace starts with one of them are marked <c>in_app: false</c>, unless <see cref="InAppInclude"/> matches.
     /// </summary>

@@ -1,7 +1,9 @@
 using ErrorReporting.Configuration;
+using ErrorReporting.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace ErrorReporting;
@@ -36,6 +38,8 @@ public static class ErrorReportingServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ErrorReportingOptions>, ErrorReportingOptionsRangeValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ErrorReportingOptions>, ErrorReportingOptionsValidator>());
         services.TryAddSingleton(ErrorReporterFactory.Create);
+        services.TryAddSingleton<UnhandledExceptionHooks>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ErrorReportingHostedService>());
         return services;
     }
 

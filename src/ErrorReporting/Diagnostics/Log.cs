@@ -45,6 +45,14 @@ internal static partial class Log
     [LoggerMessage(12, LogLevel.Debug, "Report after the reporter was disposed: ignored.")]
     public static partial void ReportAfterDispose(ILogger logger);
 
+    [LoggerMessage(14, LogLevel.Information, "Unhandled exception reported; delivery before termination {Outcome} (shutdown timeout {Timeout}).")]
+    private static partial void CrashFlushed(ILogger logger, string outcome, TimeSpan timeout);
+
+    public static void CrashFlushed(ILogger logger, bool flushed, TimeSpan timeout) => CrashFlushed(logger, flushed ? "completed" : "timed out", timeout);
+
+    [LoggerMessage(15, LogLevel.Error, "The unhandled-exception hook failed; the original exception proceeds unchanged.")]
+    public static partial void HookFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(13, LogLevel.Error, "The error reporter's background worker failed; reports are no longer sent.")]
     public static partial void WorkerFailed(ILogger logger, Exception exception);
 }

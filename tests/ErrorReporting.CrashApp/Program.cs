@@ -1,0 +1,117 @@
+using System.Runtime.CompilerServices;
+using ErrorReporting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+// Usage: ErrorReporting.CrashApp <mode> [--host] [--no-hooks]
+//   The DSN comes from SENTRY_DSN; options from ErrorReporting__* environment variables.
+//   --host      use the generic host (hooks installed by the hosted service), else a plain ServiceProvider
+//               with provider.InstallUnhandledExceptionHooks().
+//   --no-hooks  do not set up error reporting at all (the control run: how the process dies without the library).
+// Prints "ready" once error reporting is set up, and report ids as "id:<event id>".
+var mode = args.Length > 0 ? args[0] : "main-crash";
+var useHost = args.Contains("--host");
+var noHooks = args.Contains("--no-hooks");
+
+IHost? host = null;
+IErrorReporter? reporter = null;
+if (!noHooks)
+{
+    var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build().GetSection("ErrorReporting");
+    if (useHost)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddErrorReporting(configuration);
+        host = builder.Build();
+        await host.StartAsync();
+        reporter = host.Services.GetRequiredService<IErrorReporter>();
+    }
+    else
+    {
+        var provider = new ServiceCollection().AddErrorReporting(configuration).BuildServiceProvider();
+        provider.InstallUnhandledExceptionHooks();
+        reporter = provider.GetRequiredService<IErrorReporter>();
+    }
+}
+
+Console.WriteLine("ready");
+switch (mode)
+{
+    case "main-crash":
+        Crashes.OnMainThread();
+        break;
+
+    case "thread-crash":
+        var thread = new Thread(Crashes.OnBackgroundThread) { IsBackground = true };
+        thread.Start();
+        thread.Join();
+        break;
+
+    case "async-void-crash":
+        Crashes.InAsyncVoid();
+        new ManualResetEventSlim().Wait(); // the crash ends the process
+        break;
+
+    case "unobserved-task":
+        Crashes.LeaveFaultedTaskUnobserved();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Console.WriteLine("collected");
+        return 0; // the ProcessExit flush delivers the report
+
+    case "handled-then-rethrow":
+        Crashes.ReportThenRethrow(reporter!);
+        break;
+
+    case "report-and-return":
+        Console.WriteLine("id:" + reporter!.ReportMessage("reported just before returning from Main"));
+        return 0; // no flush: the ProcessExit hook must deliver it
+
+    case "report-and-stop-host":
+        Console.WriteLine("id:" + reporter!.ReportMessage("reported before the host stops"));
+        await host!.StopAsync();
+        Console.WriteLine("stopped");
+        Environment.FailFast("after host stop"); // skips ProcessExit: only the host's stop flush can have delivered
+        break;
+}
+
+return 3; // not reached in crash modes
+
+internal static class Crashes
+{
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void OnMainThread() => throw new InvalidOperationException("crash on the main thread");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void OnBackgroundThread() => throw new ArithmeticException("crash on a background thread");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static async void InAsyncVoid()
+    {
+        await Task.Yield();
+        throw new NotSupportedException("crash in an async void method");
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void LeaveFaultedTaskUnobserved()
+    {
+        var task = Task.Run(() => throw new TimeoutException("nobody awaited this task"));
+        ((IAsyncResult)task).AsyncWaitHandle.WaitOne(); // completes without observing the exception
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void ReportThenRethrow(IErrorReporter reporter)
+    {
+        try
+        {
+            throw new FormatException("reported, then rethrown");
+        }
+        catch (FormatException exception)
+        {
+            Console.WriteLine("id:" + reporter.ReportHandled(exception));
+            throw;
+        }
+    }
+}
