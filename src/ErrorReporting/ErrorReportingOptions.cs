@@ -84,6 +84,36 @@ public class ErrorReportingOptions
     public Func<SentryEvent, SentryEvent?>? BeforeSend { get; set; }
 
     /// <summary>
+    /// Gets or sets a folder for the offline cache: every event is written there before it is sent and deleted once the
+    /// server took it (or it was definitively dropped), so events survive network outages and the process being killed.
+    /// Events left by an earlier process are sent first at start-up. A sub-folder per DSN is used; folders and files are
+    /// created readable by the owner only.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: no offline cache, events wait in memory only.</value>
+    public string? CacheDirectory { get; set; }
+
+    /// <summary>
+    /// Gets or sets how many envelopes the offline cache holds at most; beyond that the oldest is deleted (counted as
+    /// <c>cache_overflow</c>).
+    /// </summary>
+    /// <value>The default value is 1,000.</value>
+    [Range(1, 1_000_000)]
+    public int MaxCacheItems { get; set; } = 1000;
+
+    /// <summary>
+    /// Gets or sets a value indicating whether the library tells Sentry how many events it discarded and why (client
+    /// reports), so that the Stats page accounts for them.
+    /// </summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool SendClientReports { get; set; } = true;
+
+    /// <summary>
+    /// Gets or sets how long one attempt to send an envelope may take before it counts as failed and is retried.
+    /// </summary>
+    /// <value>The default value is 30 seconds.</value>
+    public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// Gets or sets a value indicating whether exceptions that nobody caught (<see cref="AppDomain.UnhandledException"/>)
     /// are reported, marked <c>handled: no</c> with mechanism <c>AppDomain.UnhandledException</c>, and delivered (up to
     /// <see cref="ShutdownTimeout"/>) before the process terminates. The process still crashes as it would without the library.

@@ -15,9 +15,6 @@ namespace ErrorReporting.Configuration;
 /// </summary>
 internal static class ErrorReporterFactory
 {
-    /// <summary>How long one HTTP attempt may take before it counts as failed and is retried.</summary>
-    internal static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(30);
-
     public static IErrorReporter Create(IServiceProvider services)
     {
         var options = services.GetRequiredService<IOptions<ErrorReportingOptions>>().Value;
@@ -29,7 +26,7 @@ internal static class ErrorReporterFactory
         }
 
         var dsn = Dsn.Parse(options.Dsn);
-        var transport = services.GetService<IEnvelopeTransport>() ?? new HttpEnvelopeTransport(dsn, SendTimeout);
+        var transport = services.GetService<IEnvelopeTransport>() ?? new HttpEnvelopeTransport(dsn, options.SendTimeout);
         return new ErrorReporter(options, dsn, transport, loggerFactory, services.GetService<TimeProvider>() ?? TimeProvider.System, services.GetService<IMeterFactory>());
     }
 }

@@ -16,6 +16,7 @@ internal sealed partial class ErrorReportingOptionsRangeValidator : IValidateOpt
 internal sealed class ErrorReportingOptionsValidator : IValidateOptions<ErrorReportingOptions>
 {
     internal static readonly TimeSpan MaxShutdownTimeout = TimeSpan.FromMinutes(10);
+    internal static readonly TimeSpan MaxSendTimeout = TimeSpan.FromMinutes(10);
 
     public ValidateOptionsResult Validate(string? name, ErrorReportingOptions options)
     {
@@ -38,6 +39,16 @@ internal sealed class ErrorReportingOptionsValidator : IValidateOptions<ErrorRep
         if (options.ShutdownTimeout < TimeSpan.Zero || options.ShutdownTimeout > MaxShutdownTimeout)
         {
             (failures ??= []).Add($"{nameof(ErrorReportingOptions)}.{nameof(ErrorReportingOptions.ShutdownTimeout)} is {options.ShutdownTimeout}; expected from 00:00:00 to {MaxShutdownTimeout}.");
+        }
+
+        if (options.SendTimeout <= TimeSpan.Zero || options.SendTimeout > MaxSendTimeout)
+        {
+            (failures ??= []).Add($"{nameof(ErrorReportingOptions)}.{nameof(ErrorReportingOptions.SendTimeout)} is {options.SendTimeout}; expected more than 00:00:00 and at most {MaxSendTimeout}.");
+        }
+
+        if (options.CacheDirectory is { } cache && (cache.Trim().Length == 0 || cache.IndexOfAny(Path.GetInvalidPathChars()) >= 0))
+        {
+            (failures ??= []).Add($"{nameof(ErrorReportingOptions)}.{nameof(ErrorReportingOptions.CacheDirectory)} '{cache}' is not a usable folder path.");
         }
 
         if (double.IsNaN(options.SampleRate))

@@ -151,7 +151,30 @@ internal sealed class EnvelopeSender
         }
 
         var clientReport = _sendClientReports ? _counters.TakeClientReport() : null;
-        var response = await SendOnceAsync(envelope.EventId, envelope.Items, clientReport, now, stopping).ConfigureAwait(false);
+        Task<TransportResponse> sending;
+        try
+        {
+            sending = SendOnceAsync(envelope.EventId, envelope.Items, clientReport, now, stopping);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // The cache file vanished or cannot be read: nothing left to send.
+            if (clientReport is not null)
+            {
+                _counters.RestoreClientReport(clientReport);
+            }
+
+            Log.CacheWriteFailed(_logger, exception, envelope.FilePath ?? "(memory)");
+            if (envelope.HasEvent)
+            {
+                _counters.Drop(DiscardReason.InternalSdkError);
+            }
+
+            Complete(envelope);
+            return;
+        }
+
+        var response = await sending.ConfigureAwait(false);
         now = _time.GetUtcNow();
         if (_rateLimits.Update(response.StatusCode, response.RateLimits, response.RetryAfter, now)
             && _rateLimits.BlockedUntil(category, now) is { } until && until != _loggedLimit)

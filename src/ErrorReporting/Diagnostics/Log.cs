@@ -53,6 +53,18 @@ internal static partial class Log
     [LoggerMessage(15, LogLevel.Error, "The unhandled-exception hook failed; the original exception proceeds unchanged.")]
     public static partial void HookFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(16, LogLevel.Warning, "The offline cache {Directory} cannot be used (another process may hold it); this process keeps its events in memory.")]
+    public static partial void CacheUnavailable(ILogger logger, Exception exception, string directory);
+
+    [LoggerMessage(17, LogLevel.Warning, "Writing or deleting {Path} in the offline cache failed.")]
+    public static partial void CacheWriteFailed(ILogger logger, Exception exception, string path);
+
+    [LoggerMessage(18, LogLevel.Warning, "The offline cache file {Path} is corrupt ({Problem}); it was removed.")]
+    public static partial void CorruptCacheFile(ILogger logger, string path, string problem);
+
+    [LoggerMessage(19, LogLevel.Information, "{Count} event(s) left in the offline cache {Directory} by an earlier process will be sent first.")]
+    public static partial void CacheRestored(ILogger logger, int count, string directory);
+
     [LoggerMessage(13, LogLevel.Error, "The error reporter's background worker failed; reports are no longer sent.")]
     public static partial void WorkerFailed(ILogger logger, Exception exception);
 }

@@ -42,15 +42,19 @@ internal sealed class ErrorReporter : IErrorReporter, IAsyncDisposable, IDisposa
         _transport = transport;
         _queue = new ReportQueue(options.MaxQueueItems);
         _reported = new ReportedExceptions(options.MaxQueueItems);
-
-        EnvelopeSender? sender = null;
-        _store = CreateStore(options, () => sender?.Wake());
-        _counters = new ReporterCounters(meterFactory, () => _queue.EnqueuedCount, () => _queue.Count + _store.EventCount);
-        FlushTracker? flush = null;
         var writer = new EventWriter();
+        var sdk = writer.Sdk.ToArray();
+
+        // The pieces call each other back (store → sender wake-up, worker/sender → flush progress); the lambdas
+        // capture locals that are assigned before the worker and sender start.
+        EnvelopeSender? sender = null;
+        FlushTracker? flush = null;
+        IEnvelopeStore? store = null;
+        _counters = new ReporterCounters(meterFactory, () => _queue.EnqueuedCount, () => _queue.Count + (store?.EventCount ?? 0));
+        _store = store = CreateStore(options, dsn, sdk, _counters, _logger, () => sender?.Wake());
         _worker = new ReportWorker(_queue, _reported, new EventBuilder(options), writer, _store, _counters, options.BeforeSend, time, _logger, () => flush?.NotifyProgress());
         _flush = flush = new FlushTracker(() => _worker.ProcessedCount, () => _store.OldestSequence);
-        _sender = sender = new EnvelopeSender(_store, transport, _rateLimits, _counters, time, _logger, sendClientReports: true, writer.Sdk.ToArray(), _flush.NotifyProgress);
+        _sender = sender = new EnvelopeSender(_store, transport, _rateLimits, _counters, time, _logger, options.SendClientReports, sdk, _flush.NotifyProgress);
 
         _workerTask = Task.Run(() => RunGuardedAsync(_worker.RunAsync));
         _senderTask = Task.Run(() => RunGuardedAsync(_sender.RunAsync));
@@ -152,9 +156,16 @@ internal sealed class ErrorReporter : IErrorReporter, IAsyncDisposable, IDisposa
         }
     }
 
-    private static IEnvelopeStore CreateStore(ErrorReportingOptions options, Action onAdded)
+    internal IEnvelopeStore Store => _store;
+
+    private static IEnvelopeStore CreateStore(ErrorReportingOptions options, Dsn dsn, ReadOnlyMemory<byte> sdk, ReporterCounters counters, ILogger logger, Action onAdded)
     {
-        _ = options;
+        if (!string.IsNullOrWhiteSpace(options.CacheDirectory)
+            && DiskEnvelopeStore.Open(options.CacheDirectory, $"{dsn.EnvelopeUri}|{dsn.PublicKey}", options.MaxCacheItems, sdk, counters, logger, onAdded) is { } disk)
+        {
+            return disk;
+        }
+
         return new MemoryEnvelopeStore(onAdded);
     }
 

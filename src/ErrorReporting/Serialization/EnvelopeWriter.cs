@@ -31,6 +31,25 @@ internal static class EnvelopeWriter
         WriteNewLine(output);
     }
 
+    /// <summary>Writes the header stored in the offline cache: like <see cref="WriteHeader"/> without <c>sent_at</c>, which is set at each send.</summary>
+    public static void WriteStoredHeader(IBufferWriter<byte> output, SentryEventId eventId, ReadOnlySpan<byte> sdk)
+    {
+        using (var writer = new Utf8JsonWriter(output, s_options))
+        {
+            writer.WriteStartObject();
+            if (!eventId.IsEmpty)
+            {
+                EventWriter.WriteEventId(writer, "event_id"u8, eventId);
+            }
+
+            writer.WritePropertyName("sdk"u8);
+            writer.WriteRawValue(sdk, skipInputValidation: true);
+            writer.WriteEndObject();
+        }
+
+        WriteNewLine(output);
+    }
+
     public static void WriteItem(IBufferWriter<byte> output, ReadOnlySpan<byte> type, ReadOnlySpan<byte> payload)
     {
         using (var writer = new Utf8JsonWriter(output, s_options))

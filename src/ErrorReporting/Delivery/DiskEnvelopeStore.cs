@@ -1,0 +1,407 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using ErrorReporting.Diagnostics;
+using ErrorReporting.Serialization;
+using Microsoft.Extensions.Logging;
+
+namespace ErrorReporting.Delivery;
+
+/// <summary>
+/// The offline cache: every envelope is written to disk before it is sent and deleted after the server took it or it
+/// was definitively dropped. Files are written atomically (temporary file, then rename) with owner-only permissions,
+/// named so that their order is the order of the reports; at start-up, files left by an earlier process are sent
+/// first, oldest first. A corrupt or truncated file is logged, removed and skipped. The cache is bounded: beyond
+/// <see cref="ErrorReportingOptions.MaxCacheItems"/> the oldest envelope is evicted (counted as <c>cache_overflow</c>).
+/// An exclusive lock file keeps a second process from sending the same files.
+/// </summary>
+internal sealed class DiskEnvelopeStore : IEnvelopeStore
+{
+    internal const string Extension = ".envelope";
+    internal const string TemporaryExtension = ".tmp";
+    internal const string LockFileName = ".lock";
+
+    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode OwnerOnlyDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    private readonly LinkedList<PendingEnvelope> _envelopes = new();
+    private readonly object _gate = new();
+    private readonly string _directory;
+    private readonly int _capacity;
+    private readonly ReadOnlyMemory<byte> _sdk;
+    private readonly ReporterCounters _counters;
+    private readonly ILogger _logger;
+    private readonly Action _onAdded;
+    private readonly FileStream _lock;
+    private readonly ArrayBufferWriter<byte> _buffer = new(8 * 1024);
+    private PendingEnvelope? _inFlight;
+    private long _fileCounter;
+    private int _events;
+
+    private DiskEnvelopeStore(string directory, FileStream lockFile, int capacity, ReadOnlyMemory<byte> sdk, ReporterCounters counters, ILogger logger, Action onAdded)
+    {
+        _directory = directory;
+        _lock = lockFile;
+        _capacity = capacity;
+        _sdk = sdk;
+        _counters = counters;
+        _logger = logger;
+        _onAdded = onAdded;
+    }
+
+    public string Directory => _directory;
+
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _envelopes.Count;
+            }
+        }
+    }
+
+    public int EventCount => Volatile.Read(ref _events);
+
+    public long OldestSequence
+    {
+        get
+        {
+            lock (_gate)
+            {
+                var oldest = long.MaxValue;
+                foreach (var envelope in _envelopes)
+                {
+                    oldest = Math.Min(oldest, envelope.Sequence);
+                }
+
+                return oldest;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Opens the cache for a DSN under <paramref name="root"/> (a folder per DSN), restoring what an earlier process left.
+    /// Returns <see langword="null"/> when another process holds the cache or it cannot be used (logged).
+    /// </summary>
+    public static DiskEnvelopeStore? Open(string root, string dsnIdentity, int capacity, ReadOnlyMemory<byte> sdk, ReporterCounters counters, ILogger logger, Action onAdded)
+    {
+        var directory = Path.Combine(Path.GetFullPath(root), Hash(dsnIdentity));
+        FileStream? lockFile = null;
+        try
+        {
+            CreateOwnerOnlyDirectory(root);
+            CreateOwnerOnlyDirectory(directory);
+            lockFile = new FileStream(Path.Combine(directory, LockFileName), OwnerOnly(FileMode.OpenOrCreate, FileAccess.ReadWrite));
+            var store = new DiskEnvelopeStore(directory, lockFile, capacity, sdk, counters, logger, onAdded);
+            store.Restore();
+            return store;
+        }
+        catch (IOException exception)
+        {
+            lockFile?.Dispose();
+            Log.CacheUnavailable(logger, exception, directory);
+            return null;
+        }
+        catch (UnauthorizedAccessException exception)
+        {
+            lockFile?.Dispose();
+            Log.CacheUnavailable(logger, exception, directory);
+            return null;
+        }
+    }
+
+    public ValueTask AddAsync(PendingEnvelope envelope, CancellationToken cancellationToken)
+    {
+        string? path = null;
+        try
+        {
+            _buffer.ResetWrittenCount();
+            EnvelopeWriter.WriteStoredHeader(_buffer, envelope.EventId, _sdk.Span);
+            var itemsOffset = _buffer.WrittenCount;
+            _buffer.Write(envelope.Items);
+            path = Path.Combine(_directory, FileName(envelope));
+            WriteAtomically(path, _buffer.WrittenSpan);
+            envelope.MoveToFile(path, itemsOffset);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // The disk is full or gone: keep the envelope in memory so it is still sent by this process.
+            Log.CacheWriteFailed(_logger, exception, path ?? _directory);
+        }
+
+        List<PendingEnvelope>? evicted = null;
+        lock (_gate)
+        {
+            _envelopes.AddLast(envelope);
+            if (envelope.HasEvent)
+            {
+                _events++;
+            }
+
+            while (_envelopes.Count > _capacity && EvictOldest() is { } victim)
+            {
+                (evicted ??= []).Add(victim);
+            }
+        }
+
+        if (evicted is not null)
+        {
+            foreach (var victim in evicted)
+            {
+                Delete(victim);
+                if (victim.HasEvent)
+                {
+                    _counters.Drop(DiscardReason.CacheOverflow);
+                }
+            }
+        }
+
+        _onAdded();
+        return ValueTask.CompletedTask;
+    }
+
+    public bool TryPeek([NotNullWhen(true)] out PendingEnvelope? envelope)
+    {
+        lock (_gate)
+        {
+            envelope = _envelopes.First?.Value;
+            _inFlight = envelope;
+            return envelope is not null;
+        }
+    }
+
+    public void Remove(PendingEnvelope envelope)
+    {
+        lock (_gate)
+        {
+            if (ReferenceEquals(_inFlight, envelope))
+            {
+                _inFlight = null;
+            }
+
+            if (!_envelopes.Remove(envelope))
+            {
+                return;
+            }
+
+            if (envelope.HasEvent)
+            {
+                _events--;
+            }
+        }
+
+        Delete(envelope);
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            foreach (var envelope in _envelopes)
+            {
+                envelope.Dispose(); // the files stay for the next process
+            }
+
+            _envelopes.Clear();
+        }
+
+        _lock.Dispose();
+    }
+
+    internal static string Hash(string dsnIdentity)
+        => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(dsnIdentity)).AsSpan(0, 8)).ToLowerInvariant();
+
+    private static void CreateOwnerOnlyDirectory(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            System.IO.Directory.CreateDirectory(path);
+        }
+        else
+        {
+            System.IO.Directory.CreateDirectory(path, OwnerOnlyDirectory);
+        }
+    }
+
+    private static FileStreamOptions OwnerOnly(FileMode mode, FileAccess access)
+    {
+        var options = new FileStreamOptions { Mode = mode, Access = access, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = OwnerOnlyFile;
+        }
+
+        return options;
+    }
+
+    private static void WriteAtomically(string path, ReadOnlySpan<byte> content)
+    {
+        var temporary = path + TemporaryExtension;
+        using (var file = new FileStream(temporary, OwnerOnly(FileMode.CreateNew, FileAccess.Write)))
+        {
+            file.Write(content);
+        }
+
+        File.Move(temporary, path);
+    }
+
+    private string FileName(PendingEnvelope envelope)
+    {
+        // Ordinal order of names = order of reports: UTC ticks, then a per-process counter.
+        var counter = Interlocked.Increment(ref _fileCounter);
+        return string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow.Ticks:D19}-{Environment.ProcessId:D7}-{counter:D9}-{envelope.EventId}{Extension}");
+    }
+
+    private PendingEnvelope? EvictOldest()
+    {
+        for (var node = _envelopes.First; node is not null; node = node.Next)
+        {
+            if (!ReferenceEquals(node.Value, _inFlight))
+            {
+                _envelopes.Remove(node);
+                if (node.Value.HasEvent)
+                {
+                    _events--;
+                }
+
+                return node.Value;
+            }
+        }
+
+        return null;
+    }
+
+    private void Delete(PendingEnvelope envelope)
+    {
+        try
+        {
+            if (envelope.FilePath is { } path)
+            {
+                File.Delete(path);
+            }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            Log.CacheWriteFailed(_logger, exception, envelope.FilePath!);
+        }
+        finally
+        {
+            envelope.Dispose();
+        }
+    }
+
+    /// <summary>Loads the envelopes an earlier process left, oldest first; removes leftovers and corrupt files.</summary>
+    private void Restore()
+    {
+        foreach (var temporary in System.IO.Directory.EnumerateFiles(_directory, "*" + TemporaryExtension))
+        {
+            File.Delete(temporary); // a write that a killed process never finished (its report was never persisted)
+        }
+
+        var restored = 0;
+        foreach (var path in System.IO.Directory.EnumerateFiles(_directory, "*" + Extension).Order(StringComparer.Ordinal))
+        {
+            if (TryReadStored(path, out var eventId, out var itemsOffset, out var problem))
+            {
+                var envelope = PendingEnvelope.FromFile(PendingEnvelope.RestoredSequence, eventId, path, itemsOffset);
+                _envelopes.AddLast(envelope);
+                if (envelope.HasEvent)
+                {
+                    _events++;
+                }
+
+                restored++;
+            }
+            else
+            {
+                Log.CorruptCacheFile(_logger, path, problem);
+                File.Delete(path);
+            }
+        }
+
+        if (restored > 0)
+        {
+            _counters.Restore(restored);
+            Log.CacheRestored(_logger, restored, _directory);
+        }
+
+        while (_envelopes.Count > _capacity && EvictOldest() is { } victim)
+        {
+            Delete(victim);
+            if (victim.HasEvent)
+            {
+                _counters.Drop(DiscardReason.CacheOverflow);
+            }
+        }
+    }
+
+    /// <summary>Checks a cache file's framing: a JSON header line, then items whose <c>length</c> matches the bytes.</summary>
+    private static bool TryReadStored(string path, out SentryEventId eventId, out int itemsOffset, [NotNullWhen(false)] out string? problem)
+    {
+        eventId = SentryEventId.Empty;
+        itemsOffset = 0;
+        try
+        {
+            var bytes = File.ReadAllBytes(path);
+            var headerEnd = bytes.AsSpan().IndexOf((byte)'\n');
+            if (headerEnd < 0)
+            {
+                problem = "no header line";
+                return false;
+            }
+
+            using (var header = JsonDocument.Parse(bytes.AsMemory(0, headerEnd)))
+            {
+                if (header.RootElement.ValueKind != JsonValueKind.Object)
+                {
+                    problem = "the header is not a JSON object";
+                    return false;
+                }
+
+                if (header.RootElement.TryGetProperty("event_id", out var id) && !SentryEventId.TryParse(id.GetString(), out eventId))
+                {
+                    problem = "the header's event_id is invalid";
+                    return false;
+                }
+            }
+
+            itemsOffset = headerEnd + 1;
+            var position = itemsOffset;
+            var items = 0;
+            while (position < bytes.Length)
+            {
+                var lineEnd = bytes.AsSpan(position).IndexOf((byte)'\n');
+                if (lineEnd < 0)
+                {
+                    problem = "an item header is truncated";
+                    return false;
+                }
+
+                using var itemHeader = JsonDocument.Parse(bytes.AsMemory(position, lineEnd));
+                var length = itemHeader.RootElement.GetProperty("length").GetInt32();
+                position += lineEnd + 1 + length;
+                if (length < 0 || position >= bytes.Length || bytes[position] != (byte)'\n')
+                {
+                    problem = "an item is shorter than its length";
+                    return false;
+                }
+
+                position++;
+                items++;
+            }
+
+            problem = items == 0 ? "it holds no item" : null;
+            return items > 0;
+        }
+        catch (Exception exception) when (exception is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            problem = exception.Message;
+            return false;
+        }
+    }
+}

@@ -1,0 +1,162 @@
+using ErrorReporting.Delivery;
+using ErrorReporting.Diagnostics;
+using ErrorReporting.Serialization;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ErrorReporting.Tests.Delivery;
+
+public sealed class DiskEnvelopeStoreTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "errorreporting-tests", Guid.NewGuid().ToString("N"));
+    private readonly ReporterCounters _counters = new(null, () => 0, () => 0);
+
+    [Fact]
+    public async Task AddAsync_Envelope_WritesOwnerOnlyFileAndDeletesItOnRemove()
+    {
+        using var store = Open();
+        var envelope = Envelope(1);
+
+        await store.AddAsync(envelope, CancellationToken.None);
+
+        var file = Assert.Single(CacheFiles(store));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(store.Directory));
+        }
+
+        Assert.True(store.TryPeek(out var peeked));
+        Assert.Equal(envelope.EventId, peeked.EventId);
+        Assert.Equal(Items(1), peeked.Items.ToArray());
+        store.Remove(peeked);
+        Assert.Empty(CacheFiles(store));
+        Assert.Equal(0, store.Count);
+    }
+
+    [Fact]
+    public async Task Open_FilesLeftByEarlierProcess_RestoresThemOldestFirst()
+    {
+        var ids = new List<SentryEventId>();
+        using (var first = Open())
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                var envelope = Envelope(i);
+                ids.Add(envelope.EventId);
+                await first.AddAsync(envelope, CancellationToken.None);
+            }
+        }
+
+        using var second = Open();
+
+        Assert.Equal(5, second.Count);
+        Assert.Equal(5, _counters.Restored);
+        Assert.Equal(PendingEnvelope.RestoredSequence, second.OldestSequence);
+        var restored = new List<SentryEventId>();
+        while (second.TryPeek(out var envelope))
+        {
+            Assert.Equal(Items(restored.Count), envelope.Items.ToArray());
+            restored.Add(envelope.EventId);
+            second.Remove(envelope);
+        }
+
+        Assert.Equal(ids, restored);
+    }
+
+    [Theory]
+    [InlineData("{\"event_id\":\"not-an-id\"}\n{\"type\":\"event\",\"length\":2}\n{}\n")]
+    [InlineData("{\"event_id\":\"0123456789abcdef0123456789abcdef\"}\n{\"type\":\"event\",\"length\":200}\n{}\n")]
+    [InlineData("{\"event_id\":\"0123456789abcdef0123456789abcdef\"}\n{\"type\":\"event\",\"len")]
+    [InlineData("[1,2]\n{\"type\":\"event\",\"length\":2}\n{}\n")]
+    [InlineData("")]
+    [InlineData("{\"event_id\":\"0123456789abcdef0123456789abcdef\"}\n")]
+    public async Task Open_CorruptFile_IsRemovedAndOthersRestored(string corrupt)
+    {
+        using (var first = Open())
+        {
+            await first.AddAsync(Envelope(0), CancellationToken.None);
+        }
+
+        var directory = Path.Combine(_root, DiskEnvelopeStore.Hash(Identity));
+        var corruptPath = Path.Combine(directory, "0000000000000000001-corrupt" + DiskEnvelopeStore.Extension);
+        await File.WriteAllTextAsync(corruptPath, corrupt);
+        var leftover = Path.Combine(directory, "0000000000000000002-half" + DiskEnvelopeStore.Extension + DiskEnvelopeStore.TemporaryExtension);
+        await File.WriteAllTextAsync(leftover, "{\"event_id\"");
+
+        using var second = Open();
+
+        Assert.Equal(1, second.Count);
+        Assert.False(File.Exists(corruptPath));
+        Assert.False(File.Exists(leftover));
+    }
+
+    [Fact]
+    public async Task AddAsync_BeyondCapacity_EvictsOldestAndCountsCacheOverflow()
+    {
+        using var store = Open(capacity: 3);
+        var envelopes = Enumerable.Range(0, 5).Select(Envelope).ToList();
+
+        foreach (var envelope in envelopes)
+        {
+            await store.AddAsync(envelope, CancellationToken.None);
+        }
+
+        Assert.Equal(3, store.Count);
+        Assert.Equal(3, CacheFiles(store).Count);
+        Assert.Equal(2, _counters.Dropped(DiscardReason.CacheOverflow));
+        Assert.True(store.TryPeek(out var oldest));
+        Assert.Equal(envelopes[2].EventId, oldest.EventId);
+    }
+
+    [Fact]
+    public async Task AddAsync_BeyondCapacity_NeverEvictsTheEnvelopeBeingSent()
+    {
+        using var store = Open(capacity: 2);
+        await store.AddAsync(Envelope(0), CancellationToken.None);
+        Assert.True(store.TryPeek(out var inFlight));
+
+        await store.AddAsync(Envelope(1), CancellationToken.None);
+        await store.AddAsync(Envelope(2), CancellationToken.None);
+
+        Assert.True(store.TryPeek(out var head));
+        Assert.Same(inFlight, head);
+        Assert.Equal(2, store.Count);
+    }
+
+    [Fact]
+    public void Open_SecondStoreOnSameFolder_IsRefused()
+    {
+        using var first = Open();
+
+        Assert.Null(TryOpen());
+    }
+
+    public void Dispose()
+    {
+        _counters.Dispose();
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    private const string Identity = "https://sentry.invalid/api/42/envelope/|key";
+
+    private DiskEnvelopeStore Open(int capacity = 100)
+        => TryOpen(capacity) ?? throw new Xunit.Sdk.XunitException("The cache could not be opened.");
+
+    private DiskEnvelopeStore? TryOpen(int capacity = 100)
+        => DiskEnvelopeStore.Open(_root, Identity, capacity, new EventWriter().Sdk.ToArray(), _counters, NullLogger.Instance, () => { });
+
+    private static List<string> CacheFiles(DiskEnvelopeStore store)
+        => [.. Directory.EnumerateFiles(store.Directory, "*" + DiskEnvelopeStore.Extension)];
+
+    private static PendingEnvelope Envelope(int index)
+        => new(index, new SentryEventId(Guid.NewGuid()), Items(index), DateTimeOffset.UtcNow);
+
+    private static byte[] Items(int index)
+    {
+        var payload = System.Text.Encoding.UTF8.GetBytes($"{{\"message\":\"event {index}\"}}");
+        return [.. System.Text.Encoding.UTF8.GetBytes($"{{\"type\":\"event\",\"length\":{payload.Length}}}\n"), .. payload, (byte)'\n'];
+    }
+}
