@@ -158,6 +158,8 @@ internal sealed class ErrorReporter : IErrorReporter, IAsyncDisposable, IDisposa
 
     internal IEnvelopeStore Store => _store;
 
+    internal RateLimits RateLimits => _rateLimits;
+
     private static IEnvelopeStore CreateStore(ErrorReportingOptions options, Dsn dsn, ReadOnlyMemory<byte> sdk, ReporterCounters counters, ILogger logger, Action onAdded)
     {
         if (!string.IsNullOrWhiteSpace(options.CacheDirectory)

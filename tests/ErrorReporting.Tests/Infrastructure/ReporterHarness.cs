@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using ErrorReporting.Delivery;
 using ErrorReporting.Reporting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using NSubstitute;
 
 namespace ErrorReporting.Tests.Infrastructure;
@@ -16,19 +17,26 @@ internal sealed class ReporterHarness : IAsyncDisposable
 
     private readonly ServiceProvider _provider;
     private readonly ConcurrentQueue<byte[]> _sent = new();
+    private readonly ConcurrentQueue<DateTimeOffset> _attempts = new();
 
-    private ReporterHarness(Action<ErrorReportingOptions>? configure, Func<byte[], TransportResponse>? respond)
+    private ReporterHarness(Action<ErrorReportingOptions>? configure, Func<byte[], TransportResponse>? respond, ListLoggerProvider? logs)
     {
         Transport = Substitute.For<IEnvelopeTransport>();
         Transport.SendAsync(Arg.Any<ReadOnlyMemory<byte>>(), Arg.Any<CancellationToken>()).Returns(call =>
         {
             var bytes = call.Arg<ReadOnlyMemory<byte>>().ToArray();
+            _attempts.Enqueue(DateTimeOffset.UtcNow);
             _sent.Enqueue(bytes);
             return Task.FromResult(respond?.Invoke(bytes) ?? new TransportResponse(200));
         });
 
         var services = new ServiceCollection();
         services.AddSingleton(Transport);
+        if (logs is not null)
+        {
+            services.AddLogging(builder => builder.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
+        }
+
         services.AddErrorReporting(options =>
         {
             options.Dsn = Dsn;
@@ -48,12 +56,15 @@ internal sealed class ReporterHarness : IAsyncDisposable
 
     public IReadOnlyList<byte[]> SentBytes => [.. _sent];
 
+    /// <summary>Gets when each send attempt reached the transport.</summary>
+    public IReadOnlyList<DateTimeOffset> AttemptTimes => [.. _attempts];
+
     public IReadOnlyList<TestEnvelope> Sent => [.. _sent.Select(TestEnvelope.Parse)];
 
     public IReadOnlyList<TestEnvelope> SentEvents => [.. Sent.Where(e => e.Event is not null)];
 
-    public static ReporterHarness Create(Action<ErrorReportingOptions>? configure = null, Func<byte[], TransportResponse>? respond = null)
-        => new(configure, respond);
+    public static ReporterHarness Create(Action<ErrorReportingOptions>? configure = null, Func<byte[], TransportResponse>? respond = null, ListLoggerProvider? logs = null)
+        => new(configure, respond, logs);
 
     /// <summary>Flushes (bounded) and asserts that the flush completed.</summary>
     public async Task FlushAsync()
