@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -37,13 +36,7 @@ internal sealed class HttpEnvelopeTransport : IEnvelopeTransport
 
     public async Task<TransportResponse> SendAsync(ReadOnlyMemory<byte> envelope, CancellationToken cancellationToken)
     {
-        _body.SetLength(0);
-        using (var gzip = new GZipStream(_body, CompressionLevel.Fastest, leaveOpen: true))
-        {
-            gzip.Write(envelope.Span);
-        }
-
-        using var content = new ReadOnlyMemoryContent(_body.GetBuffer().AsMemory(0, (int)_body.Length));
+        using var content = new ReadOnlyMemoryContent(EnvelopeCompression.Compress(envelope.Span, _body));
         content.Headers.ContentType = s_envelopeContentType;
         content.Headers.ContentEncoding.Add("gzip");
         using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = content };

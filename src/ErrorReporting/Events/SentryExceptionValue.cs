@@ -23,4 +23,6 @@ public sealed class SentryExceptionValue
     public SentryMechanism? Mechanism { get; set; }
 
     internal List<SentryStackFrame>? FramesOrNull => _frames;
+
+    internal void EnsureFrameCapacity(int capacity) => (_frames ??= new List<SentryStackFrame>(capacity)).EnsureCapacity(capacity);
 }

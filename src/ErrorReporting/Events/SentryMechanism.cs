@@ -30,7 +30,10 @@ public sealed class SentryMechanism
     /// <summary>Gets or sets a link to documentation about the exception.</summary>
     public string? HelpLink { get; set; }
 
-    /// <summary>Gets arbitrary data about the exception, such as its <c>HResult</c> and the entries of <see cref="Exception.Data"/>.</summary>
+    /// <summary>Gets or sets the exception's <see cref="Exception.HResult"/>, sent as <c>data.HResult</c> (<c>"0x80131509"</c>).</summary>
+    public int? HResult { get; set; }
+
+    /// <summary>Gets arbitrary data about the exception: the string-keyed entries of <see cref="Exception.Data"/>.</summary>
     public IDictionary<string, string> Data => DataOrNull ??= new Dictionary<string, string>(StringComparer.Ordinal);
 
     internal Dictionary<string, string>? DataOrNull { get; private set; }

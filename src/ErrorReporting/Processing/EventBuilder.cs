@@ -9,7 +9,7 @@ namespace ErrorReporting.Processing;
 /// Builds the <see cref="SentryEvent"/> for a report on the background worker: exception chain, stack frames,
 /// tags, user, release. Reading the exception is defensive: a getter that throws costs that one field, not the event.
 /// </summary>
-internal sealed class EventBuilder
+internal sealed class EventBuilder : IDisposable
 {
     /// <summary>The most exception values one event carries (the reported exception and its nearest inner ones).</summary>
     internal const int MaxExceptions = 32;
@@ -32,6 +32,8 @@ internal sealed class EventBuilder
         _serverName = !string.IsNullOrWhiteSpace(options.ServerName) ? options.ServerName
             : options.SendDefaultPii ? System.Environment.MachineName : null;
     }
+
+    public void Dispose() => _frames.Dispose();
 
     public SentryEvent Build(in ReportEntry entry)
     {
@@ -118,7 +120,7 @@ internal sealed class EventBuilder
     /// </summary>
     private void AddExceptions(IList<SentryExceptionValue> values, Exception root, bool unhandled, string? mechanism)
     {
-        var walked = new List<(Exception Exception, string? Source, int? ParentId)>();
+        var walked = new List<(Exception Exception, string? Source, int? ParentId)>(4);
         var pending = new Stack<(Exception Exception, string? Source, int? ParentId)>();
         pending.Push((root, null, null));
         while (pending.Count > 0 && walked.Count < MaxExceptions)
@@ -126,14 +128,7 @@ internal sealed class EventBuilder
             var current = pending.Pop();
             var id = walked.Count;
             walked.Add(current);
-            var children = GetChildren(current.Exception);
-            for (var i = children.Count - 1; i >= 0; i--)
-            {
-                if (children[i].Exception is { } child)
-                {
-                    pending.Push((child, children[i].Source, id));
-                }
-            }
+            PushChildren(pending, current.Exception, id);
         }
 
         var chained = walked.Count > 1;
@@ -161,7 +156,7 @@ internal sealed class EventBuilder
             AddData(value.Mechanism, exception);
             try
             {
-                _frames.AddFrames(exception, value.Frames);
+                _frames.AddFrames(exception, value);
             }
             catch (Exception)
             {
@@ -172,30 +167,31 @@ internal sealed class EventBuilder
         }
     }
 
-    private static List<(Exception? Exception, string Source)> GetChildren(Exception exception)
+    /// <summary>Pushes the children of an exception so that they pop in order: inner exceptions of an aggregate first to last.</summary>
+    private static void PushChildren(Stack<(Exception Exception, string? Source, int? ParentId)> pending, Exception exception, int id)
     {
-        var children = new List<(Exception?, string)>();
         try
         {
             if (exception is AggregateException aggregate)
             {
                 var inner = aggregate.InnerExceptions;
-                for (var i = 0; i < inner.Count && i < MaxExceptions; i++)
+                for (var i = Math.Min(inner.Count, MaxExceptions) - 1; i >= 0; i--)
                 {
-                    children.Add((inner[i], string.Create(CultureInfo.InvariantCulture, $"InnerExceptions[{i}]")));
+                    if (inner[i] is { } child)
+                    {
+                        pending.Push((child, string.Create(CultureInfo.InvariantCulture, $"InnerExceptions[{i}]"), id));
+                    }
                 }
             }
             else if (exception.InnerException is { } inner)
             {
-                children.Add((inner, "InnerException"));
+                pending.Push((inner, "InnerException", id));
             }
         }
         catch (Exception)
         {
             // A custom exception whose InnerException(s) getter throws: treat it as a leaf.
         }
-
-        return children;
     }
 
     private static string SanitizeMechanism(string? mechanism, bool unhandled)
@@ -252,11 +248,17 @@ internal sealed class EventBuilder
 
     private static void AddData(SentryMechanism mechanism, Exception exception)
     {
-        mechanism.Data["HResult"] = string.Create(CultureInfo.InvariantCulture, $"0x{exception.HResult:X8}");
+        mechanism.HResult = exception.HResult;
         try
         {
+            var data = exception.Data;
+            if (data is null || data.Count == 0)
+            {
+                return;
+            }
+
             var count = 0;
-            foreach (DictionaryEntry item in exception.Data)
+            foreach (DictionaryEntry item in data)
             {
                 if (item.Key is string key && count++ < MaxDataEntries)
                 {

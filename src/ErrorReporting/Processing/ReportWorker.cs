@@ -94,7 +94,11 @@ internal sealed class ReportWorker : IDisposable
         }
     }
 
-    public void Dispose() => _json.Dispose();
+    public void Dispose()
+    {
+        _json.Dispose();
+        _builder.Dispose();
+    }
 
     /// <summary>Builds the envelope for one report, or returns <see langword="null"/> when the report is dropped (counted).</summary>
     internal PendingEnvelope? Process(in ReportEntry entry, long sequence)

@@ -10,12 +10,13 @@ namespace ErrorReporting.Processing;
 /// package, in-app flag) is computed once per method and cached; file and line come from the symbols per frame.
 /// Used by the worker only (not thread-safe).
 /// </summary>
-internal sealed class StackFrameReader
+internal sealed class StackFrameReader : IDisposable
 {
     internal const int MaxFrames = 100;
     private const int MaxCachedMethods = 8192;
 
     private readonly Dictionary<MethodBase, MethodFrameData> _methods = new(ReferenceEqualityComparer.Instance);
+    private readonly SourceLocations _sources = new();
     private readonly string[] _inAppExclude;
     private readonly string[] _inAppInclude;
 
@@ -29,42 +30,49 @@ internal sealed class StackFrameReader
     /// Adds the frames of a thrown exception to <paramref name="target"/>; adds nothing for an exception that was never thrown.
     /// Keeps the newest <see cref="MaxFrames"/> frames.
     /// </summary>
-    public void AddFrames(Exception exception, IList<SentryStackFrame> target)
+    public void AddFrames(Exception exception, SentryExceptionValue target)
     {
-        var frames = new StackTrace(exception, fNeedFileInfo: true).GetFrames();
+        // Methods and IL offsets come from the runtime cheaply; file and line come from the cached symbols.
+        var frames = new StackTrace(exception, fNeedFileInfo: false).GetFrames();
         var count = Math.Min(frames.Length, MaxFrames);
+        if (count == 0)
+        {
+            return;
+        }
+
+        StackFrame[]? withFileInfo = null;
+        target.EnsureFrameCapacity(count);
         for (var i = count - 1; i >= 0; i--)
         {
-            var frame = ToSentryFrame(frames[i]);
-            if (frame is not null)
+            var method = GetMethod(frames[i]);
+            if (method is null)
             {
-                target.Add(frame);
+                continue;
             }
+
+            if (!_sources.TryGet(method, frames[i].GetILOffset(), out var location))
+            {
+                // Symbols this reader cannot open (e.g. a single-file app): ask the runtime, once per exception.
+                withFileInfo ??= new StackTrace(exception, fNeedFileInfo: true).GetFrames();
+                var runtimeFrame = i < withFileInfo.Length ? withFileInfo[i] : null;
+                location = new SourceLocation(runtimeFrame?.GetFileName(), runtimeFrame?.GetFileLineNumber() ?? 0, runtimeFrame?.GetFileColumnNumber() ?? 0);
+            }
+
+            var data = GetMethodData(method);
+            target.Frames.Add(new SentryStackFrame
+            {
+                Function = data.Function,
+                Module = data.Module,
+                Package = data.Package,
+                InApp = data.InApp,
+                FileName = location.File,
+                LineNumber = location.Line > 0 ? location.Line : null,
+                ColumnNumber = location.Column > 0 ? location.Column : null,
+            });
         }
     }
 
-    private SentryStackFrame? ToSentryFrame(StackFrame frame)
-    {
-        var method = GetMethod(frame);
-        if (method is null)
-        {
-            return null;
-        }
-
-        var data = GetMethodData(method);
-        var line = frame.GetFileLineNumber();
-        var column = frame.GetFileColumnNumber();
-        return new SentryStackFrame
-        {
-            Function = data.Function,
-            Module = data.Module,
-            Package = data.Package,
-            InApp = data.InApp,
-            FileName = frame.GetFileName(),
-            LineNumber = line > 0 ? line : null,
-            ColumnNumber = column > 0 ? column : null,
-        };
-    }
+    public void Dispose() => _sources.Dispose();
 
     [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "A frame whose method metadata was trimmed is skipped; nothing else depends on it.")]
     private static MethodBase? GetMethod(StackFrame frame) => frame.GetMethod();

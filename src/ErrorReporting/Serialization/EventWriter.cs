@@ -221,10 +221,19 @@ internal sealed class EventWriter
             writer.WriteNumber("parent_id"u8, parentId);
         }
 
-        if (mechanism.DataOrNull is { Count: > 0 } data)
+        if (mechanism.HResult is not null || mechanism.DataOrNull is { Count: > 0 })
         {
             writer.WriteStartObject("data"u8);
-            foreach (var item in data)
+            if (mechanism.HResult is { } hresult)
+            {
+                Span<char> hex = stackalloc char[10];
+                hresult.TryFormat(hex[2..], out _, "X8", CultureInfo.InvariantCulture);
+                hex[0] = '0';
+                hex[1] = 'x';
+                writer.WriteString("HResult"u8, hex);
+            }
+
+            foreach (var item in mechanism.DataOrNull ?? [])
             {
                 writer.WritePropertyName(SentryLimits.Truncate(item.Key, SentryLimits.Field));
                 WriteStringValue(writer, item.Value ?? string.Empty, SentryLimits.Field);

@@ -1,0 +1,92 @@
+using System.Runtime.CompilerServices;
+using BenchmarkDotNet.Attributes;
+using ErrorReporting.Delivery;
+using ErrorReporting.Diagnostics;
+using ErrorReporting.Processing;
+using ErrorReporting.Reporting;
+using ErrorReporting.Serialization;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ErrorReporting.Benchmarks;
+
+/// <summary>
+/// The background worker's cost per event, in steady state: build the event (exception chain, stack frames with
+/// file and line, contexts), serialize it into an envelope item, gzip it as the transport does.
+/// </summary>
+[MemoryDiagnoser]
+public class WorkerBenchmarks
+{
+    private readonly MemoryStream _compressed = new();
+    private ReportWorker _worker = null!;
+    private ReporterCounters _counters = null!;
+    private ReportEntry _exceptionEntry;
+    private ReportEntry _messageEntry;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var options = new ErrorReportingOptions { Environment = "production", Release = "bench@1.0.0" };
+        var queue = new ReportQueue(16);
+        _counters = new ReporterCounters(null, () => 0, () => 0);
+        var store = new MemoryEnvelopeStore(() => { });
+        _worker = new ReportWorker(queue, new ReportedExceptions(16), new EventBuilder(options), new EventWriter(), store, _counters, null, TimeProvider.System, NullLogger.Instance, () => { });
+        _exceptionEntry = new ReportEntry { EventId = Guid.NewGuid(), TimestampTicks = DateTime.UtcNow.Ticks, Exception = TenFramesWithInner(), Level = SentryLevel.Error, Kind = ReportKind.Handled };
+        _messageEntry = new ReportEntry { EventId = Guid.NewGuid(), TimestampTicks = DateTime.UtcNow.Ticks, Message = "Cache warmed in 42 ms", Level = SentryLevel.Info, Kind = ReportKind.Message };
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _worker.Dispose();
+        _counters.Dispose();
+    }
+
+    [Benchmark(Description = "Exception event: 10 frames + 1 inner, build + serialize + gzip")]
+    public int ExceptionEvent() => BuildSerializeCompress(_exceptionEntry);
+
+    [Benchmark(Description = "Message event: build + serialize + gzip")]
+    public int MessageEvent() => BuildSerializeCompress(_messageEntry);
+
+    /// <summary>Frames of the reported exception: Throw10 … Throw1 and TenFramesWithInner (10); its inner exception has 2.</summary>
+    internal static Exception TenFramesWithInner()
+    {
+        try
+        {
+            Throw(9);
+        }
+        catch (InvalidOperationException exception)
+        {
+            return exception;
+        }
+
+        throw new InvalidOperationException("unreachable");
+    }
+
+    private int BuildSerializeCompress(in ReportEntry entry)
+    {
+        using var envelope = _worker.Process(entry, sequence: 0) ?? throw new InvalidOperationException("The event was dropped.");
+        return EnvelopeCompression.Compress(envelope.Items, _compressed).Length;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Throw(int depth)
+    {
+        if (depth > 0)
+        {
+            Throw(depth - 1);
+            return;
+        }
+
+        try
+        {
+            ThrowInner();
+        }
+        catch (FormatException inner)
+        {
+            throw new InvalidOperationException("Could not read the configuration", inner);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowInner() => throw new FormatException("The input string 'abc' was not in a correct format.");
+}
