@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 
 namespace ErrorReporting.Testing.Internal;
@@ -140,7 +139,4 @@ internal static class JsonRead
 
         return list;
     }
-
-    /// <summary>Formats a number for messages.</summary>
-    public static string Invariant(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
 }

@@ -24,6 +24,7 @@ internal sealed class ErrorReporter : IErrorReporter, IAsyncDisposable, IDisposa
     private readonly EnvelopeSender _sender;
     private readonly FlushTracker _flush;
     private readonly TimeProvider _time;
+    private readonly bool _systemClock;
     private readonly ILogger _logger;
     private readonly double _sampleRate;
     private readonly TimeSpan _shutdownTimeout;
@@ -36,6 +37,7 @@ internal sealed class ErrorReporter : IErrorReporter, IAsyncDisposable, IDisposa
     public ErrorReporter(ErrorReportingOptions options, Dsn dsn, IEnvelopeTransport transport, ILoggerFactory loggerFactory, TimeProvider time, System.Diagnostics.Metrics.IMeterFactory? meterFactory)
     {
         _time = time;
+        _systemClock = ReferenceEquals(time, TimeProvider.System);
         _logger = loggerFactory.CreateLogger(Log.Category);
         _sampleRate = options.SampleRate;
         _shutdownTimeout = options.ShutdownTimeout;
@@ -196,9 +198,8 @@ internal sealed class ErrorReporter : IErrorReporter, IAsyncDisposable, IDisposa
             return SentryEventId.Empty;
         }
 
-        var now = _time.GetUtcNow();
-        entry.EventId = Guid.NewGuid();
-        entry.TimestampTicks = now.UtcTicks;
+        entry.EventId = EventIds.Next();
+        entry.TimestampTicks = _systemClock ? DateTime.UtcNow.Ticks : _time.GetUtcNow().UtcTicks;
         entry.Scope = ErrorReportingScope.CurrentState;
         if (entry.Exception is { } exception)
         {
@@ -212,7 +213,7 @@ internal sealed class ErrorReporter : IErrorReporter, IAsyncDisposable, IDisposa
                 _reported.ForgetInFlight(entry.Exception);
             }
 
-            _counters.RejectedAtCall(_rateLimits.IsAnyActive(now) ? DiscardReason.RateLimitBackoff : DiscardReason.QueueOverflow);
+            _counters.RejectedAtCall(_rateLimits.IsAnyActive(_time.GetUtcNow()) ? DiscardReason.RateLimitBackoff : DiscardReason.QueueOverflow);
             return SentryEventId.Empty;
         }
 

@@ -1,0 +1,155 @@
+using System.Globalization;
+
+namespace ErrorReporting.Testing;
+
+/// <summary>
+/// A scripted answer of a <see cref="SentryTestServer"/> to one request, for testing how a client delivers under
+/// failures: error statuses, rate limits, dropped connections, a server that never answers, slow answers.
+/// </summary>
+/// <remarks>
+/// Instances are immutable: <see cref="WithDelay"/> and <see cref="WithHeader"/> return new ones.
+/// A request answered by a fault is not recorded as received (it was refused), except for <see cref="Ok"/> (normal
+/// handling, possibly delayed or with extra headers) and a <see cref="Status"/> of 200 for a valid envelope.
+/// Every request, faulted or not, appears in <see cref="SentryTestServer.Requests"/>.
+/// </remarks>
+public sealed class FaultResponse
+{
+    private FaultResponse(FaultKind kind, int statusCode, string? body, TimeSpan delay, IReadOnlyList<KeyValuePair<string, string>> headers)
+    {
+        Kind = kind;
+        StatusCode = statusCode;
+        Body = body;
+        Delay = delay;
+        Headers = headers;
+    }
+
+    internal enum FaultKind
+    {
+        Normal,
+        Status,
+        CloseConnection,
+        Hang,
+    }
+
+    /// <summary>Gets how long the server waits before doing the rest.</summary>
+    public TimeSpan Delay { get; }
+
+    /// <summary>Gets the extra response headers.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; }
+
+    internal FaultKind Kind { get; }
+
+    internal int StatusCode { get; }
+
+    internal string? Body { get; }
+
+    /// <summary>
+    /// Handles the request normally (the receiver checks it, records it and answers). Combine with
+    /// <see cref="WithDelay"/> or <see cref="WithHeader"/>.
+    /// </summary>
+    /// <returns>The fault.</returns>
+    public static FaultResponse Ok() => new(FaultKind.Normal, 0, null, TimeSpan.Zero, []);
+
+    /// <summary>
+    /// Answers with a status code and body, without recording the envelope (unless the status is 200 and the
+    /// envelope is valid).
+    /// </summary>
+    /// <param name="statusCode">The status code, for example 500, 503 or 413.</param>
+    /// <param name="body">
+    /// The response body, sent as <c>application/json</c> when it starts with <c>{</c> or <c>[</c> and as text
+    /// otherwise; <see langword="null"/> sends <c>{"detail":"…"}</c> (or, for 200, the receiver's normal answer).
+    /// </param>
+    /// <returns>The fault.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="statusCode"/> is not between 100 and 599.</exception>
+    public static FaultResponse Status(int statusCode, string? body = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(statusCode, 100);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(statusCode, 599);
+        return new FaultResponse(FaultKind.Status, statusCode, body, TimeSpan.Zero, []);
+    }
+
+    /// <summary>
+    /// Answers 429 Too Many Requests, with the given rate-limit headers.
+    /// </summary>
+    /// <param name="sentryRateLimits">The <c>X-Sentry-Rate-Limits</c> header (for example <c>"60:error:key"</c>), or <see langword="null"/> for none.</param>
+    /// <param name="retryAfter">The <c>Retry-After</c> header (for example <c>"30"</c>), or <see langword="null"/> for none.</param>
+    /// <returns>The fault.</returns>
+    public static FaultResponse RateLimited(string? sentryRateLimits = null, string? retryAfter = null)
+    {
+        var headers = new List<KeyValuePair<string, string>>();
+        if (sentryRateLimits is not null)
+        {
+            headers.Add(new("X-Sentry-Rate-Limits", sentryRateLimits));
+        }
+
+        if (retryAfter is not null)
+        {
+            headers.Add(new("Retry-After", retryAfter));
+        }
+
+        return new FaultResponse(FaultKind.Status, 429, null, TimeSpan.Zero, headers);
+    }
+
+    /// <summary>
+    /// Reads the request, then aborts the connection without answering: the client sees a network error.
+    /// </summary>
+    /// <returns>The fault.</returns>
+    public static FaultResponse CloseConnection() => new(FaultKind.CloseConnection, 0, null, TimeSpan.Zero, []);
+
+    /// <summary>
+    /// Reads the request and never answers, until the client gives up or the server is disposed (the connection is
+    /// then aborted). A hung request does not delay the server's shutdown.
+    /// </summary>
+    /// <returns>The fault.</returns>
+    public static FaultResponse Hang() => new(FaultKind.Hang, 0, null, TimeSpan.Zero, []);
+
+    /// <summary>
+    /// Returns a copy that waits <paramref name="delay"/> after reading the request, then does the rest.
+    /// </summary>
+    /// <param name="delay">The delay.</param>
+    /// <returns>The new fault.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative.</exception>
+    public FaultResponse WithDelay(TimeSpan delay)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
+        return new FaultResponse(Kind, StatusCode, Body, delay, Headers);
+    }
+
+    /// <summary>
+    /// Returns a copy that adds a response header (for example an <c>X-Sentry-Rate-Limits</c> on a 200).
+    /// </summary>
+    /// <param name="name">The header name.</param>
+    /// <param name="value">The header value.</param>
+    /// <returns>The new fault.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> or <paramref name="value"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty.</exception>
+    public FaultResponse WithHeader(string name, string value)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(value);
+        return new FaultResponse(Kind, StatusCode, Body, Delay, [.. Headers, new(name, value)]);
+    }
+
+    /// <inheritdoc />
+    public override string ToString()
+    {
+        var text = Kind switch
+        {
+            FaultKind.Normal => "ok",
+            FaultKind.Status => StatusCode.ToString(CultureInfo.InvariantCulture),
+            FaultKind.CloseConnection => "close connection",
+            _ => "hang",
+        };
+        if (Delay > TimeSpan.Zero)
+        {
+            text += $" after {Delay.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture)} ms";
+        }
+
+        if (Headers.Count > 0)
+        {
+            text += $" with {string.Join(", ", Headers.Select(header => $"{header.Key}: {header.Value}"))}";
+        }
+
+        return text;
+    }
+}

@@ -1,0 +1,88 @@
+namespace ErrorReporting.Testing;
+
+/// <summary>
+/// The faults a <see cref="SentryTestServer"/> injects: a queue consumed one per request, in order, then an optional
+/// handler for the requests after it (for time-based scripts such as "down for the first 3 s").
+/// </summary>
+/// <remarks>Every request the server receives, whatever its path, takes the next fault. Thread-safe.</remarks>
+public sealed class FaultScript
+{
+    private readonly object _gate = new();
+    private readonly Queue<FaultResponse> _queue = new();
+    private Func<ReceivedRequestInfo, FaultResponse?>? _handler;
+
+    internal FaultScript()
+    {
+    }
+
+    /// <summary>
+    /// Gets or sets the handler consulted for a request when the queue is empty. It gets the request (its
+    /// <see cref="ReceivedRequestInfo.Outcome"/> is <see cref="RequestOutcome.Pending"/>) and returns the fault to
+    /// answer with, or <see langword="null"/> for normal handling. A handler that throws makes the server answer 500.
+    /// </summary>
+    public Func<ReceivedRequestInfo, FaultResponse?>? Handler
+    {
+        get => Volatile.Read(ref _handler);
+        set => Volatile.Write(ref _handler, value);
+    }
+
+    /// <summary>Gets the number of queued faults not used yet.</summary>
+    public int PendingCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _queue.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Queues faults for the next requests, one per request, in order.
+    /// </summary>
+    /// <param name="faults">The faults.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="faults"/> or one of its elements is <see langword="null"/>.</exception>
+    public void Enqueue(params FaultResponse[] faults)
+    {
+        ArgumentNullException.ThrowIfNull(faults);
+        foreach (var fault in faults)
+        {
+            ArgumentNullException.ThrowIfNull(fault, nameof(faults));
+        }
+
+        lock (_gate)
+        {
+            foreach (var fault in faults)
+            {
+                _queue.Enqueue(fault);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Removes the queued faults and the handler: requests are handled normally again.
+    /// </summary>
+    public void Clear()
+    {
+        lock (_gate)
+        {
+            _queue.Clear();
+        }
+
+        Handler = null;
+    }
+
+    internal FaultResponse? Next(ReceivedRequestInfo request)
+    {
+        lock (_gate)
+        {
+            if (_queue.TryDequeue(out var fault))
+            {
+                return fault;
+            }
+        }
+
+        return Handler?.Invoke(request);
+    }
+}

@@ -1,0 +1,85 @@
+namespace ErrorReporting.Testing;
+
+/// <summary>
+/// Which <see cref="IErrorReporter"/> method made a <see cref="RecordedReport"/>.
+/// </summary>
+public enum RecordedReportKind
+{
+    /// <summary><see cref="IErrorReporter.ReportHandled"/>.</summary>
+    Handled = 0,
+
+    /// <summary><see cref="IErrorReporter.ReportUnhandled"/>.</summary>
+    Unhandled = 1,
+
+    /// <summary><see cref="IErrorReporter.ReportMessage"/>.</summary>
+    Message = 2,
+}
+
+/// <summary>
+/// One call to a <see cref="RecordingErrorReporter"/>.
+/// </summary>
+public sealed class RecordedReport
+{
+    internal RecordedReport(
+        RecordedReportKind kind,
+        Exception? exception,
+        string? message,
+        SentryLevel level,
+        string? mechanism,
+        ReportContext? context,
+        IReadOnlyDictionary<string, string> scopeTags,
+        SentryEventId eventId,
+        DateTimeOffset timestamp)
+    {
+        Kind = kind;
+        Exception = exception;
+        Message = message;
+        Level = level;
+        Mechanism = mechanism;
+        Context = context;
+        ScopeTags = scopeTags;
+        EventId = eventId;
+        Timestamp = timestamp;
+    }
+
+    /// <summary>Gets which method was called.</summary>
+    public RecordedReportKind Kind { get; }
+
+    /// <summary>Gets the reported exception, or <see langword="null"/> for a message.</summary>
+    public Exception? Exception { get; }
+
+    /// <summary>Gets the reported message text, or <see langword="null"/> for an exception.</summary>
+    public string? Message { get; }
+
+    /// <summary>Gets the level passed.</summary>
+    public SentryLevel Level { get; }
+
+    /// <summary>
+    /// Gets a value indicating whether the report is marked handled: <see langword="false"/> only for
+    /// <see cref="RecordedReportKind.Unhandled"/>.
+    /// </summary>
+    public bool Handled => Kind != RecordedReportKind.Unhandled;
+
+    /// <summary>Gets the mechanism passed to <see cref="IErrorReporter.ReportUnhandled"/> (as passed), or <see langword="null"/> for the other kinds.</summary>
+    public string? Mechanism { get; }
+
+    /// <summary>Gets the context passed, or <see langword="null"/>.</summary>
+    public ReportContext? Context { get; }
+
+    /// <summary>Gets the tags of <see cref="ErrorReportingScope.Current"/> when the call was made. Empty outside a scope.</summary>
+    public IReadOnlyDictionary<string, string> ScopeTags { get; }
+
+    /// <summary>Gets the id returned to the caller (random, never <see cref="SentryEventId.Empty"/>).</summary>
+    public SentryEventId EventId { get; }
+
+    /// <summary>Gets when the call was made, from the reporter's <see cref="TimeProvider"/>.</summary>
+    public DateTimeOffset Timestamp { get; }
+
+    /// <inheritdoc />
+    public override string ToString() => Kind switch
+    {
+        RecordedReportKind.Message => $"{Kind} {Level}: {Message}",
+        RecordedReportKind.Unhandled => $"{Kind} ({Mechanism}) {Level}: {Exception?.GetType().Name}: {Exception?.Message}",
+        _ => $"{Kind} {Level}: {Exception?.GetType().Name}: {Exception?.Message}",
+    };
+}

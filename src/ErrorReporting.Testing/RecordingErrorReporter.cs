@@ -1,0 +1,211 @@
+namespace ErrorReporting.Testing;
+
+/// <summary>
+/// An in-memory <see cref="IErrorReporter"/> for unit tests: records every call and sends nothing.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Register it with <see cref="RecordingErrorReporterServiceCollectionExtensions.AddRecordingErrorReporter"/>, or
+/// pass it where an <see cref="IErrorReporter"/> is expected, then assert on <see cref="Reports"/>,
+/// <see cref="Find(Exception)"/> or <see cref="LatestReport"/>.
+/// </para>
+/// <para>
+/// Arguments are checked as the real reporter checks them. Unlike the real reporter, every call is recorded, even a
+/// second report of the same exception object, and gets a fresh id; nothing is sampled or dropped.
+/// All members are thread-safe; the collections are snapshots.
+/// </para>
+/// </remarks>
+public sealed class RecordingErrorReporter : IErrorReporter
+{
+    private static readonly IReadOnlyDictionary<string, string> s_noTags = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    private readonly object _gate = new();
+    private readonly List<RecordedReport> _reports = [];
+    private readonly TimeProvider _time;
+    private int _flushCount;
+
+    /// <summary>
+    /// Initializes a new instance of the <see cref="RecordingErrorReporter"/> class that timestamps with the system clock.
+    /// </summary>
+    public RecordingErrorReporter()
+        : this(TimeProvider.System)
+    {
+    }
+
+    /// <summary>
+    /// Initializes a new instance of the <see cref="RecordingErrorReporter"/> class.
+    /// </summary>
+    /// <param name="timeProvider">The clock for <see cref="RecordedReport.Timestamp"/> (for example a fake one).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="timeProvider"/> is <see langword="null"/>.</exception>
+    public RecordingErrorReporter(TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        _time = timeProvider;
+    }
+
+    /// <summary>Gets <see langword="true"/>: the recorder accepts every report.</summary>
+    public bool IsEnabled => true;
+
+    /// <summary>Gets the recorded reports, oldest first.</summary>
+    public IReadOnlyList<RecordedReport> Reports => GetSnapshot();
+
+    /// <summary>Gets the number of recorded reports.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _reports.Count;
+            }
+        }
+    }
+
+    /// <summary>Gets the most recent report, or <see langword="null"/> when there is none.</summary>
+    public RecordedReport? LatestReport
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _reports.Count > 0 ? _reports[^1] : null;
+            }
+        }
+    }
+
+    /// <summary>Gets how many times <see cref="FlushAsync"/> was called.</summary>
+    public int FlushCount => Volatile.Read(ref _flushCount);
+
+    /// <inheritdoc />
+    public SentryEventId ReportHandled(Exception exception, SentryLevel level = SentryLevel.Error, ReportContext? context = null)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return Record(RecordedReportKind.Handled, exception, message: null, level, mechanism: null, context);
+    }
+
+    /// <inheritdoc />
+    public SentryEventId ReportUnhandled(Exception exception, string mechanism, SentryLevel level = SentryLevel.Error, ReportContext? context = null)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        ArgumentNullException.ThrowIfNull(mechanism);
+        return Record(RecordedReportKind.Unhandled, exception, message: null, level, mechanism, context);
+    }
+
+    /// <inheritdoc />
+    public SentryEventId ReportMessage(string message, SentryLevel level = SentryLevel.Info, ReportContext? context = null)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return Record(RecordedReportKind.Message, exception: null, message, level, mechanism: null, context);
+    }
+
+    /// <summary>
+    /// Counts the call (<see cref="FlushCount"/>) and returns <see langword="true"/> at once: nothing is pending.
+    /// </summary>
+    /// <param name="timeout">How long to wait at most (checked as the real reporter checks it).</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns><see langword="true"/>.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative and not <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
+    public ValueTask<bool> FlushAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout must not be negative (except Timeout.InfiniteTimeSpan).");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        Interlocked.Increment(ref _flushCount);
+        return ValueTask.FromResult(true);
+    }
+
+    /// <summary>
+    /// Returns the recorded reports, oldest first, and optionally forgets them (atomically).
+    /// </summary>
+    /// <param name="clear"><see langword="true"/> to clear the recorder as well.</param>
+    /// <returns>The reports.</returns>
+    public IReadOnlyList<RecordedReport> GetSnapshot(bool clear = false)
+    {
+        lock (_gate)
+        {
+            var snapshot = _reports.ToArray();
+            if (clear)
+            {
+                _reports.Clear();
+            }
+
+            return snapshot;
+        }
+    }
+
+    /// <summary>
+    /// Forgets the recorded reports.
+    /// </summary>
+    public void Clear()
+    {
+        lock (_gate)
+        {
+            _reports.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Finds the first report of this exception object.
+    /// </summary>
+    /// <param name="exception">The exception (compared by reference).</param>
+    /// <returns>The report, or <see langword="null"/> when the exception was not reported.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="exception"/> is <see langword="null"/>.</exception>
+    public RecordedReport? Find(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        lock (_gate)
+        {
+            return _reports.Find(report => ReferenceEquals(report.Exception, exception));
+        }
+    }
+
+    /// <summary>
+    /// Finds every report of this exception object.
+    /// </summary>
+    /// <param name="exception">The exception (compared by reference).</param>
+    /// <returns>The reports, oldest first.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="exception"/> is <see langword="null"/>.</exception>
+    public IReadOnlyList<RecordedReport> FindAll(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return FindAll(report => ReferenceEquals(report.Exception, exception));
+    }
+
+    /// <summary>
+    /// Finds every report that satisfies a condition.
+    /// </summary>
+    /// <param name="predicate">The condition.</param>
+    /// <returns>The reports, oldest first.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="predicate"/> is <see langword="null"/>.</exception>
+    public IReadOnlyList<RecordedReport> FindAll(Func<RecordedReport, bool> predicate)
+    {
+        ArgumentNullException.ThrowIfNull(predicate);
+        return GetSnapshot().Where(predicate).ToArray();
+    }
+
+    /// <summary>
+    /// Finds every report of an exception of type <typeparamref name="TException"/> (or a type derived from it).
+    /// </summary>
+    /// <typeparam name="TException">The exception type.</typeparam>
+    /// <returns>The reports, oldest first.</returns>
+    public IReadOnlyList<RecordedReport> FindAll<TException>()
+        where TException : Exception
+        => FindAll(report => report.Exception is TException);
+
+    private SentryEventId Record(RecordedReportKind kind, Exception? exception, string? message, SentryLevel level, string? mechanism, ReportContext? context)
+    {
+        var id = new SentryEventId(Guid.NewGuid());
+        var scopeTags = ErrorReportingScope.Current?.Tags ?? s_noTags;
+        var report = new RecordedReport(kind, exception, message, level, mechanism, context, scopeTags, id, _time.GetUtcNow());
+        lock (_gate)
+        {
+            _reports.Add(report);
+        }
+
+        return id;
+    }
+}

@@ -1,0 +1,297 @@
+using Microsoft.Extensions.DependencyInjection;
+using NSubstitute;
+
+namespace ErrorReporting.Testing.Tests;
+
+public sealed class RecordingErrorReporterTests
+{
+    [Fact]
+    public void ReportHandled_Exception_RecordsHandledReport()
+    {
+        var reporter = new RecordingErrorReporter();
+        var exception = new InvalidOperationException("boom");
+        var context = new ReportContext { Tags = { ["order"] = "42" } };
+
+        var id = reporter.ReportHandled(exception, SentryLevel.Warning, context);
+
+        var report = Assert.Single(reporter.Reports);
+        Assert.Equal(RecordedReportKind.Handled, report.Kind);
+        Assert.Same(exception, report.Exception);
+        Assert.Null(report.Message);
+        Assert.Equal(SentryLevel.Warning, report.Level);
+        Assert.True(report.Handled);
+        Assert.Null(report.Mechanism);
+        Assert.Same(context, report.Context);
+        Assert.Equal(id, report.EventId);
+        Assert.False(id.IsEmpty);
+    }
+
+    [Fact]
+    public void ReportHandled_Defaults_ErrorLevelNoContext()
+    {
+        var reporter = new RecordingErrorReporter();
+
+        reporter.ReportHandled(new InvalidOperationException());
+
+        Assert.Equal(SentryLevel.Error, reporter.LatestReport?.Level);
+        Assert.Null(reporter.LatestReport?.Context);
+        Assert.Empty(reporter.LatestReport!.ScopeTags);
+    }
+
+    [Fact]
+    public void ReportUnhandled_Exception_RecordsUnhandledWithMechanism()
+    {
+        var reporter = new RecordingErrorReporter();
+        var exception = new InvalidOperationException("crash");
+
+        var id = reporter.ReportUnhandled(exception, "AppDomain.UnhandledException", SentryLevel.Fatal);
+
+        var report = Assert.Single(reporter.Reports);
+        Assert.Equal(RecordedReportKind.Unhandled, report.Kind);
+        Assert.False(report.Handled);
+        Assert.Equal("AppDomain.UnhandledException", report.Mechanism);
+        Assert.Equal(SentryLevel.Fatal, report.Level);
+        Assert.Equal(id, report.EventId);
+    }
+
+    [Fact]
+    public void ReportMessage_Text_RecordsMessageAtInfo()
+    {
+        var reporter = new RecordingErrorReporter();
+
+        var id = reporter.ReportMessage("Cache warmed");
+
+        var report = Assert.Single(reporter.Reports);
+        Assert.Equal(RecordedReportKind.Message, report.Kind);
+        Assert.Equal("Cache warmed", report.Message);
+        Assert.Null(report.Exception);
+        Assert.Equal(SentryLevel.Info, report.Level);
+        Assert.True(report.Handled);
+        Assert.Equal(id, report.EventId);
+    }
+
+    [Fact]
+    public void Report_SameExceptionTwice_RecordsBothWithDistinctIds()
+    {
+        var reporter = new RecordingErrorReporter();
+        var exception = new InvalidOperationException();
+
+        var first = reporter.ReportHandled(exception);
+        var second = reporter.ReportHandled(exception);
+
+        Assert.NotEqual(first, second);
+        Assert.Equal(2, reporter.FindAll(exception).Count);
+        Assert.Equal(first, reporter.Find(exception)?.EventId);
+    }
+
+    [Fact]
+    public void Report_NullArguments_ThrowArgumentNullException()
+    {
+        var reporter = new RecordingErrorReporter();
+
+        Assert.Throws<ArgumentNullException>("exception", () => reporter.ReportHandled(null!));
+        Assert.Throws<ArgumentNullException>("exception", () => reporter.ReportUnhandled(null!, "m"));
+        Assert.Throws<ArgumentNullException>("mechanism", () => reporter.ReportUnhandled(new InvalidOperationException(), null!));
+        Assert.Throws<ArgumentNullException>("message", () => reporter.ReportMessage(null!));
+        Assert.Throws<ArgumentNullException>("exception", () => reporter.Find(null!));
+        Assert.Throws<ArgumentNullException>("exception", () => reporter.FindAll((Exception)null!));
+        Assert.Throws<ArgumentNullException>("predicate", () => reporter.FindAll((Func<RecordedReport, bool>)null!));
+        Assert.Throws<ArgumentNullException>("timeProvider", () => new RecordingErrorReporter(null!));
+        Assert.Empty(reporter.Reports);
+    }
+
+    [Fact]
+    public void FindAll_ByTypeAndPredicate_FiltersInOrder()
+    {
+        var reporter = new RecordingErrorReporter();
+        reporter.ReportHandled(new ArgumentException("a"));
+        reporter.ReportMessage("m");
+        reporter.ReportUnhandled(new ArgumentNullException("p"), "x");
+        reporter.ReportHandled(new InvalidOperationException("b"));
+
+        Assert.Equal(["a", "Value cannot be null. (Parameter 'p')"], reporter.FindAll<ArgumentException>().Select(r => r.Exception!.Message));
+        Assert.Equal([RecordedReportKind.Message], reporter.FindAll(r => r.Exception is null).Select(r => r.Kind));
+        Assert.Null(reporter.Find(new InvalidOperationException("b")));
+        Assert.Equal("b", reporter.LatestReport?.Exception?.Message);
+        Assert.Equal(4, reporter.Count);
+    }
+
+    [Fact]
+    public void GetSnapshot_Clear_ReturnsReportsAndEmpties()
+    {
+        var reporter = new RecordingErrorReporter();
+        reporter.ReportMessage("one");
+        reporter.ReportMessage("two");
+
+        var kept = reporter.GetSnapshot();
+        var taken = reporter.GetSnapshot(clear: true);
+
+        Assert.Equal(["one", "two"], kept.Select(r => r.Message));
+        Assert.Equal(["one", "two"], taken.Select(r => r.Message));
+        Assert.Empty(reporter.Reports);
+        Assert.Null(reporter.LatestReport);
+    }
+
+    [Fact]
+    public void Clear_AfterReports_Empties()
+    {
+        var reporter = new RecordingErrorReporter();
+        reporter.ReportMessage("one");
+
+        reporter.Clear();
+
+        Assert.Empty(reporter.Reports);
+        Assert.Equal(0, reporter.Count);
+    }
+
+    [Fact]
+    public void Report_InScope_RecordsScopeTags()
+    {
+        var reporter = new RecordingErrorReporter();
+        using (var scope = ErrorReportingScope.Begin())
+        {
+            scope.SetTag("tenant", "acme");
+            reporter.ReportMessage("in scope");
+        }
+
+        reporter.ReportMessage("outside");
+
+        Assert.Equal("acme", reporter.Reports[0].ScopeTags["tenant"]);
+        Assert.Empty(reporter.Reports[1].ScopeTags);
+    }
+
+    [Fact]
+    public void Report_TimeProvider_StampsReports()
+    {
+        var now = new DateTimeOffset(2025, 1, 15, 10, 20, 30, TimeSpan.Zero);
+        var reporter = new RecordingErrorReporter(new FixedTimeProvider(now));
+
+        reporter.ReportMessage("m");
+
+        Assert.Equal(now, reporter.LatestReport?.Timestamp);
+    }
+
+    [Fact]
+    public async Task FlushAsync_Called_ReturnsTrueAndCounts()
+    {
+        var reporter = new RecordingErrorReporter();
+
+        Assert.True(reporter.IsEnabled);
+        Assert.True(await reporter.FlushAsync(TimeSpan.FromSeconds(1)));
+        Assert.True(await reporter.FlushAsync(Timeout.InfiniteTimeSpan));
+        Assert.Equal(2, reporter.FlushCount);
+    }
+
+    [Fact]
+    public async Task FlushAsync_InvalidArguments_Throw()
+    {
+        var reporter = new RecordingErrorReporter();
+        using var canceled = new CancellationTokenSource();
+        await canceled.CancelAsync();
+
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>("timeout", () => reporter.FlushAsync(TimeSpan.FromSeconds(-5)).AsTask());
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => reporter.FlushAsync(TimeSpan.FromSeconds(1), canceled.Token).AsTask());
+        Assert.Equal(0, reporter.FlushCount);
+    }
+
+    [Fact]
+    public async Task Report_ConcurrentCalls_AllRecorded()
+    {
+        var reporter = new RecordingErrorReporter();
+
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(worker => Task.Run(() =>
+        {
+            for (var i = 0; i < 500; i++)
+            {
+                reporter.ReportMessage($"{worker}:{i}");
+            }
+        })));
+
+        Assert.Equal(4000, reporter.Count);
+        Assert.Equal(4000, reporter.Reports.Select(r => r.EventId).Distinct().Count());
+    }
+
+    [Fact]
+    public void AddRecordingErrorReporter_ResolvesErrorReporterToTheRecorder()
+    {
+        var services = new ServiceCollection();
+
+        var returned = services.AddRecordingErrorReporter();
+        using var provider = services.BuildServiceProvider();
+
+        Assert.Same(services, returned);
+        var recorder = provider.GetRequiredService<RecordingErrorReporter>();
+        Assert.Same(recorder, provider.GetRequiredService<IErrorReporter>());
+        provider.GetRequiredService<IErrorReporter>().ReportMessage("via DI");
+        Assert.Equal("via DI", recorder.LatestReport?.Message);
+    }
+
+    [Fact]
+    public void AddRecordingErrorReporter_ReplacesExistingRegistration()
+    {
+        var services = new ServiceCollection();
+        services.AddErrorReporting(options => options.Dsn = "https://key@example.invalid/1");
+        services.AddSingleton(Substitute.For<IErrorReporter>());
+
+        services.AddRecordingErrorReporter();
+        services.AddRecordingErrorReporter();
+        using var provider = services.BuildServiceProvider();
+
+        Assert.Single(services, descriptor => descriptor.ServiceType == typeof(IErrorReporter));
+        Assert.Single(services, descriptor => descriptor.ServiceType == typeof(RecordingErrorReporter));
+        Assert.IsType<RecordingErrorReporter>(provider.GetRequiredService<IErrorReporter>());
+        Assert.Single(provider.GetServices<IErrorReporter>());
+    }
+
+    [Fact]
+    public void AddRecordingErrorReporter_RegisteredTimeProvider_Used()
+    {
+        var now = new DateTimeOffset(2030, 6, 1, 0, 0, 0, TimeSpan.Zero);
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(new FixedTimeProvider(now));
+        services.AddRecordingErrorReporter();
+        using var provider = services.BuildServiceProvider();
+
+        provider.GetRequiredService<IErrorReporter>().ReportMessage("m");
+
+        Assert.Equal(now, provider.GetRequiredService<RecordingErrorReporter>().LatestReport?.Timestamp);
+    }
+
+    [Fact]
+    public void AddRecordingErrorReporter_NullServices_Throws()
+    {
+        Assert.Throws<ArgumentNullException>("services", () => RecordingErrorReporterServiceCollectionExtensions.AddRecordingErrorReporter(null!));
+    }
+
+    [Fact]
+    public void RecordingErrorReporter_WorksAsSubstituteTarget_ForConsumerCode()
+    {
+        var reporter = new RecordingErrorReporter();
+        var service = new OrderService(reporter);
+
+        service.Process("bad");
+
+        var report = Assert.Single(reporter.FindAll<FormatException>());
+        Assert.Equal("bad", report.Context?.Tags["input"]);
+    }
+
+    private sealed class OrderService(IErrorReporter reporter)
+    {
+        public void Process(string input)
+        {
+            try
+            {
+                _ = int.Parse(input, System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (FormatException exception)
+            {
+                reporter.ReportHandled(exception, context: new ReportContext { Tags = { ["input"] = input } });
+            }
+        }
+    }
+
+    private sealed class FixedTimeProvider(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+}
