@@ -1,3 +1,5 @@
+using ErrorReporting.Events;
+
 namespace ErrorReporting;
 
 /// <summary>
@@ -44,6 +46,18 @@ public sealed class ReportContext
     /// Use <c>"{{ default }}"</c> as an element to extend the default grouping instead.
     /// </summary>
     public IReadOnlyList<string>? Fingerprint { get; set; }
+
+    /// <summary>
+    /// Gets or sets the HTTP request during which the event happened. Integrations (such as ErrorReporting.AspNetCore)
+    /// fill it; only what is set here is sent.
+    /// </summary>
+    public SentryRequest? Request { get; set; }
+
+    /// <summary>
+    /// Gets or sets the operation during which the event happened, such as a route template (<c>GET /orders/{id}</c>);
+    /// Sentry shows it as the event's transaction.
+    /// </summary>
+    public string? Transaction { get; set; }
 
     internal Dictionary<string, string?>? TagsOrNull => _tags;
 

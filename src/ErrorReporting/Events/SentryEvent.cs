@@ -63,6 +63,9 @@ public sealed class SentryEvent
     /// <summary>Gets or sets the server name.</summary>
     public string? ServerName { get; set; }
 
+    /// <summary>Gets or sets the operation during which the event happened, such as a route template (<c>transaction</c>).</summary>
+    public string? Transaction { get; set; }
+
     /// <summary>Gets or sets the HTTP request during which the event happened.</summary>
     public SentryRequest? Request { get; set; }
 

@@ -59,6 +59,8 @@ internal sealed class EventBuilder : IDisposable
             }
 
             sentryEvent.User = context.User;
+            sentryEvent.Request = context.Request;
+            sentryEvent.Transaction = context.Transaction;
             if (context.Fingerprint is { Count: > 0 } fingerprint)
             {
                 foreach (var part in fingerprint)

@@ -56,6 +56,7 @@ internal sealed class EventWriter
             writer.WriteEndObject();
         }
 
+        WriteOptional(writer, "transaction"u8, sentryEvent.Transaction, SentryLimits.Field);
         WriteOptional(writer, "server_name"u8, sentryEvent.ServerName, SentryLimits.Field);
         WriteOptional(writer, "release"u8, sentryEvent.Release, SentryLimits.Release);
         WriteOptional(writer, "environment"u8, sentryEvent.Environment, SentryLimits.Environment);

@@ -179,7 +179,7 @@ public sealed class ErrorReportingServiceCollectionExtensionsTests
 
         Assert.False(id.IsEmpty);
         Assert.False(flushed);
-        Assert.Contains(logs.Messages, m => m.Contains("retry", StringComparison.OrdinalIgnoreCase));
+        await Wait.UntilAsync(() => logs.Messages.Any(m => m.Contains("retry", StringComparison.OrdinalIgnoreCase)), "a retry is logged");
         Assert.DoesNotContain(logs.Messages, m => m.Contains("secretpublickey", StringComparison.Ordinal));
     }
 

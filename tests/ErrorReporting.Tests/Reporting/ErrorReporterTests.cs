@@ -162,6 +162,24 @@ public sealed class ErrorReporterTests
     }
 
     [Fact]
+    public async Task Report_ContextRequestAndTransaction_AreSent()
+    {
+        await using var harness = ReporterHarness.Create();
+        var request = new ErrorReporting.Events.SentryRequest { Method = "GET", Url = "https://shop.example/orders/7", QueryString = "page=2" };
+        request.Headers["Accept"] = "application/json";
+
+        var (_, envelope) = await harness.ReportOneAsync(r => r.ReportUnhandled(new InvalidOperationException(), "test", context: new ReportContext { Request = request, Transaction = "GET /orders/{id}" }));
+
+        var json = envelope.EventJson;
+        Assert.Equal("GET /orders/{id}", json.GetProperty("transaction").GetString());
+        Assert.Equal("GET", json.GetProperty("request").GetProperty("method").GetString());
+        Assert.Equal("https://shop.example/orders/7", json.GetProperty("request").GetProperty("url").GetString());
+        Assert.Equal("page=2", json.GetProperty("request").GetProperty("query_string").GetString());
+        Assert.Equal("application/json", json.GetProperty("request").GetProperty("headers").GetProperty("Accept").GetString());
+        await Conformance.AssertValidAsync(envelope.Bytes);
+    }
+
+    [Fact]
     public async Task ReportMessage_Context_SendsTags()
     {
         await using var harness = ReporterHarness.Create();
