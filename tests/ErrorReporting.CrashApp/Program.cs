@@ -4,7 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-// Usage: ErrorReporting.CrashApp <mode> [--host] [--no-hooks]
+// Usage: ErrorReporting.CrashApp <mode> [count] [--host] [--no-hooks]
 //   The DSN comes from SENTRY_DSN; options from ErrorReporting__* environment variables.
 //   --host      use the generic host (hooks installed by the hosted service), else a plain ServiceProvider
 //               with provider.InstallUnhandledExceptionHooks().
@@ -68,6 +68,23 @@ switch (mode)
     case "report-and-return":
         Console.WriteLine("id:" + reporter!.ReportMessage("reported just before returning from Main"));
         return 0; // no flush: the ProcessExit hook must deliver it
+
+    case "report-many":
+        // Reports N events (argument 2), prints their ids, then waits to be killed (the offline-cache test kills it with SIGKILL).
+        var count = int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture);
+        for (var i = 0; i < count; i++)
+        {
+            Console.WriteLine("id:" + reporter!.ReportMessage($"cached event {i}"));
+        }
+
+        Console.WriteLine("reported");
+        new ManualResetEventSlim().Wait();
+        break;
+
+    case "deliver-cache":
+        // Starts with the offline cache an earlier process left and delivers it.
+        Console.WriteLine("flushed:" + await reporter!.FlushAsync(TimeSpan.FromSeconds(60)));
+        return 0;
 
     case "report-and-stop-host":
         Console.WriteLine("id:" + reporter!.ReportMessage("reported before the host stops"));

@@ -13,9 +13,11 @@ internal sealed class WireHarness : IAsyncDisposable
 
     private ServiceProvider? _provider;
 
-    private WireHarness(SentryTestServer server) => Server = server;
+    private readonly SentryTestServer? _server;
 
-    public SentryTestServer Server { get; }
+    private WireHarness(SentryTestServer? server) => _server = server;
+
+    public SentryTestServer Server => _server ?? throw new InvalidOperationException("This harness has no server.");
 
     public IErrorReporter Reporter { get; private set; } = null!;
 
@@ -30,10 +32,10 @@ internal sealed class WireHarness : IAsyncDisposable
         return harness;
     }
 
-    /// <summary>Starts a reporter for a DSN (used when the server starts later, or on a port nothing listens on).</summary>
-    public static WireHarness ForDsn(SentryTestServer server, string dsn, Action<ErrorReportingOptions>? configure = null)
+    /// <summary>Starts a reporter for a DSN where no server runs yet (connection refused).</summary>
+    public static WireHarness WithoutServer(string dsn, Action<ErrorReportingOptions>? configure = null)
     {
-        var harness = new WireHarness(server);
+        var harness = new WireHarness(null);
         harness.StartReporter(dsn, configure);
         return harness;
     }
@@ -47,7 +49,10 @@ internal sealed class WireHarness : IAsyncDisposable
             await _provider.DisposeAsync();
         }
 
-        await Server.DisposeAsync();
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
     }
 
     private void StartReporter(string dsn, Action<ErrorReportingOptions>? configure)
