@@ -92,52 +92,16 @@ public sealed class SentryEnvelopeReceiver
     public string? SecretKey { get; }
 
     /// <summary>Gets the accepted envelopes, in arrival order.</summary>
-    public IReadOnlyList<ReceivedEnvelope> Envelopes
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _envelopes.ToArray();
-            }
-        }
-    }
+    public IReadOnlyList<ReceivedEnvelope> Envelopes => Snapshot(_envelopes);
 
     /// <summary>Gets every <c>event</c> item of the accepted envelopes, in arrival order.</summary>
-    public IReadOnlyList<ReceivedEvent> Events
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _events.ToArray();
-            }
-        }
-    }
+    public IReadOnlyList<ReceivedEvent> Events => Snapshot(_events);
 
     /// <summary>Gets every <c>client_report</c> item of the accepted envelopes, in arrival order.</summary>
-    public IReadOnlyList<ReceivedClientReport> ClientReports
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _clientReports.ToArray();
-            }
-        }
-    }
+    public IReadOnlyList<ReceivedClientReport> ClientReports => Snapshot(_clientReports);
 
     /// <summary>Gets the requests this receiver refused (status and reason), in arrival order.</summary>
-    public IReadOnlyList<RejectedRequest> Rejections
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _rejections.ToArray();
-            }
-        }
-    }
+    public IReadOnlyList<RejectedRequest> Rejections => Snapshot(_rejections);
 
     /// <summary>Gets or sets a description of what else happened (the server's request log), appended to timeout messages.</summary>
     internal Func<string>? DescribeMore { get; set; }
@@ -295,6 +259,14 @@ public sealed class SentryEnvelopeReceiver
             _clientReports.Clear();
             _rejections.Clear();
             _waiters.CheckAll();
+        }
+    }
+
+    private T[] Snapshot<T>(List<T> items)
+    {
+        lock (_gate)
+        {
+            return [.. items];
         }
     }
 

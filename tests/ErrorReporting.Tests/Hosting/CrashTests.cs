@@ -47,6 +47,7 @@ public sealed class CrashTests
         using var child = ChildProcess.Start("unobserved-task", Environment(server.Dsn));
         await child.WaitForExitAsync(s_bound);
 
+        Assert.Contains("collected", child.Output);
         Assert.Equal(0, child.ExitCode);
         var received = Assert.Single(server.Events);
         Assert.False(received.Handled);

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using ErrorReporting.Delivery;
 using ErrorReporting.Reporting;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using NSubstitute;
 
 namespace ErrorReporting.Tests.Infrastructure;
@@ -30,21 +29,7 @@ internal sealed class ReporterHarness : IAsyncDisposable
             return Task.FromResult(respond?.Invoke(bytes) ?? new TransportResponse(200));
         });
 
-        var services = new ServiceCollection();
-        services.AddSingleton(Transport);
-        if (logs is not null)
-        {
-            services.AddLogging(builder => builder.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
-        }
-
-        services.AddErrorReporting(options =>
-        {
-            options.Dsn = Dsn;
-            options.Release = "app@1.2.3";
-            options.Environment = "test";
-            configure?.Invoke(options);
-        });
-        _provider = services.BuildServiceProvider();
+        _provider = TestReporters.Build(Dsn, configure, logs, Transport);
         Reporter = _provider.GetRequiredService<IErrorReporter>();
     }
 

@@ -1,6 +1,5 @@
 using ErrorReporting.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace ErrorReporting.Tests.Infrastructure;
 
@@ -57,16 +56,7 @@ internal sealed class WireHarness : IAsyncDisposable
 
     private void StartReporter(string dsn, Action<ErrorReportingOptions>? configure)
     {
-        var services = new ServiceCollection()
-            .AddLogging(builder => builder.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace))
-            .AddErrorReporting(options =>
-            {
-                options.Dsn = dsn;
-                options.Environment = "wire-test";
-                options.Release = "wire@1.0.0";
-                configure?.Invoke(options);
-            });
-        _provider = services.BuildServiceProvider();
+        _provider = TestReporters.Build(dsn, configure, Logs);
         Reporter = _provider.GetRequiredService<IErrorReporter>();
     }
 }

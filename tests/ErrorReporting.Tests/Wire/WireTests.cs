@@ -34,8 +34,8 @@ public sealed class WireTests
         Assert.Equal("generic", received.MechanismType);
         Assert.Equal("error", received.Level);
         Assert.Equal("csharp", received.Platform);
-        Assert.Equal("wire-test", received.Environment);
-        Assert.Equal("wire@1.0.0", received.Release);
+        Assert.Equal("test", received.Environment);
+        Assert.Equal("app@1.2.3", received.Release);
         Assert.Equal("checkout", received.Tags["service"]);
         Assert.Equal("A-17", received.Tags["order"]);
         Assert.Equal("u-9", received.User?.Id);
