@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using BenchmarkDotNet.Attributes;
 using ErrorReporting.Delivery;
 using ErrorReporting.Diagnostics;
@@ -30,7 +29,7 @@ public class WorkerBenchmarks
         _counters = new ReporterCounters(null, () => 0, () => 0);
         var store = new MemoryEnvelopeStore(() => { });
         _worker = new ReportWorker(queue, new ReportedExceptions(16), new EventBuilder(options), new EventWriter(), store, _counters, null, TimeProvider.System, NullLogger.Instance, () => { });
-        _exceptionEntry = new ReportEntry { EventId = Guid.NewGuid(), TimestampTicks = DateTime.UtcNow.Ticks, Exception = TenFramesWithInner(), Level = SentryLevel.Error, Kind = ReportKind.Handled };
+        _exceptionEntry = new ReportEntry { EventId = Guid.NewGuid(), TimestampTicks = DateTime.UtcNow.Ticks, Exception = SampleExceptions.TenFramesWithInner(), Level = SentryLevel.Error, Kind = ReportKind.Handled };
         _messageEntry = new ReportEntry { EventId = Guid.NewGuid(), TimestampTicks = DateTime.UtcNow.Ticks, Message = "Cache warmed in 42 ms", Level = SentryLevel.Info, Kind = ReportKind.Message };
     }
 
@@ -47,46 +46,9 @@ public class WorkerBenchmarks
     [Benchmark(Description = "Message event: build + serialize + gzip")]
     public int MessageEvent() => BuildSerializeCompress(_messageEntry);
 
-    /// <summary>Frames of the reported exception: Throw10 … Throw1 and TenFramesWithInner (10); its inner exception has 2.</summary>
-    internal static Exception TenFramesWithInner()
-    {
-        try
-        {
-            Throw(9);
-        }
-        catch (InvalidOperationException exception)
-        {
-            return exception;
-        }
-
-        throw new InvalidOperationException("unreachable");
-    }
-
     private int BuildSerializeCompress(in ReportEntry entry)
     {
         using var envelope = _worker.Process(entry, sequence: 0) ?? throw new InvalidOperationException("The event was dropped.");
         return EnvelopeCompression.Compress(envelope.Items, _compressed).Length;
     }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Throw(int depth)
-    {
-        if (depth > 0)
-        {
-            Throw(depth - 1);
-            return;
-        }
-
-        try
-        {
-            ThrowInner();
-        }
-        catch (FormatException inner)
-        {
-            throw new InvalidOperationException("Could not read the configuration", inner);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ThrowInner() => throw new FormatException("The input string 'abc' was not in a correct format.");
 }

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The definitive run, for a quiet machine: every micro-benchmark (BenchmarkDotNet's default job), 10 s of end-to-end
+# throughput against SentryTestServer and against the minimal endpoint, 20 start-up runs. Takes roughly 10-15 minutes.
+# Everything it prints goes to benchmarks/results/ (replaced on each run):
+#   environment.txt                     machine, runtime, commit, load average before and after
+#   *-report-github.md                  BenchmarkDotNet's tables (from BenchmarkDotNet.Artifacts/results/)
+#   caller-thread-bytes.txt             bytes allocated on the caller's thread per call (CallerThreadBenchmarks)
+#   micro-benchmarks.log                BenchmarkDotNet's full console output
+#   throughput.txt, throughput-minimal.txt, startup.txt
+# Runs every part even when one fails; exits non-zero when any did.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+project=benchmarks/ErrorReporting.Benchmarks
+results=benchmarks/results
+artifacts=BenchmarkDotNet.Artifacts
+seconds=${THROUGHPUT_SECONDS:-10}
+runs=${STARTUP_RUNS:-20}
+
+rm -rf "$results" "$artifacts/results"
+mkdir -p "$results"
+dotnet build "$project" -c Release -warnaserror --nologo -v quiet || exit 1
+
+run() { dotnet run -c Release --no-build --project "$project" -- "$@"; }
+failed=()
+
+{
+  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "commit: $(git rev-parse HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
+  echo "machine: $(nproc) logical cores; $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ //')"
+  echo "memory: $(free -m 2>/dev/null | awk '/^Mem:/ {print $2 " MB"}')"
+  echo "os: $(uname -srm)"
+  echo "dotnet sdk: $(dotnet --version)"
+  dotnet --list-runtimes | sed 's/^/runtime: /'
+  echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
+} >"$results/environment.txt"
+
+echo "== micro-benchmarks (BenchmarkDotNet default job)"
+run --filter '*' --artifacts "$artifacts" 2>&1 | tee "$results/micro-benchmarks.log" || failed+=(micro-benchmarks)
+cp "$artifacts"/results/*-report-github.md "$results/" 2>/dev/null || failed+=(micro-benchmark-reports)
+# "// Benchmark: CallerThreadBenchmarks.X: Job" ... "// caller-thread bytes/call (max over iterations): N"
+awk '/^\/\/ Benchmark: / { name = substr($0, 15); sub(/: [^:]*$/, "", name) } /^\/\/ caller-thread bytes\/call/ { print name ": " $NF " B/call" }' \
+  "$results/micro-benchmarks.log" >"$results/caller-thread-bytes.txt"
+echo "load average after micro-benchmarks: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)" >>"$results/environment.txt"
+
+echo "== throughput, SentryTestServer"
+run throughput --seconds "$seconds" --queue 10000 2>&1 | tee "$results/throughput.txt" || failed+=(throughput)
+echo "== throughput, minimal endpoint"
+run throughput --seconds "$seconds" --queue 10000 --server minimal 2>&1 | tee "$results/throughput-minimal.txt" || failed+=(throughput-minimal)
+echo "== start-up"
+run startup --runs "$runs" 2>&1 | tee "$results/startup.txt" || failed+=(startup)
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)" >>"$results/environment.txt"
+
+if [ ${#failed[@]} -ne 0 ]; then
+  echo "FAILED: ${failed[*]} (see $results/)" >&2
+  exit 1
+fi
+
+echo "all benchmarks ran; results in $results/"
