@@ -37,7 +37,6 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
     private readonly Action _onAdded;
     private readonly FileStream _lock;
     private readonly ArrayBufferWriter<byte> _buffer = new(8 * 1024);
-    private PendingEnvelope? _inFlight;
     private long _fileCounter;
     private int _events;
 
@@ -165,13 +164,15 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
         return ValueTask.CompletedTask;
     }
 
-    public bool TryPeek([NotNullWhen(true)] out PendingEnvelope? envelope)
+    public void PeekOldest(List<PendingEnvelope> into, int count)
     {
+        into.Clear();
         lock (_gate)
         {
-            envelope = _envelopes.First?.Value;
-            _inFlight = envelope;
-            return envelope is not null;
+            for (var node = _envelopes.First; node is not null && into.Count < count; node = node.Next)
+            {
+                into.Add(node.Value);
+            }
         }
     }
 
@@ -179,11 +180,6 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
     {
         lock (_gate)
         {
-            if (ReferenceEquals(_inFlight, envelope))
-            {
-                _inFlight = null;
-            }
-
             if (!_envelopes.Remove(envelope))
             {
                 return;
@@ -261,7 +257,7 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
     {
         for (var node = _envelopes.First; node is not null; node = node.Next)
         {
-            if (!ReferenceEquals(node.Value, _inFlight))
+            if (!node.Value.InFlight)
             {
                 _envelopes.Remove(node);
                 if (node.Value.HasEvent)

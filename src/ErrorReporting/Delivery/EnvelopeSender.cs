@@ -6,17 +6,24 @@ using Microsoft.Extensions.Logging;
 namespace ErrorReporting.Delivery;
 
 /// <summary>
-/// The sending half of the background worker: takes the oldest envelope from the store and delivers it, in order.
+/// The sending half of the background worker. It launches sends of the oldest envelopes in the store, several at a
+/// time so that round trips overlap, and handles each response. The number under way starts at one and grows by one
+/// per success up to <see cref="MaxInFlight"/>; any failure or rate limit brings it back to one (like TCP's slow start),
+/// so an outage or a new rate limit meets a single request, while a healthy burst is sent four at a time.
 /// <list type="bullet">
 /// <item>2xx: delivered, removed.</item>
-/// <item>Rate limited (429, <c>X-Sentry-Rate-Limits</c>, <c>Retry-After</c>): the envelope stays and is sent again when the limit expires.</item>
-/// <item>No response, 5xx, 408: the envelope stays; retried after an exponential backoff with jitter.</item>
+/// <item>Rate limited (429, <c>X-Sentry-Rate-Limits</c>, <c>Retry-After</c>): the envelope stays; nothing is launched until the limit expires.</item>
+/// <item>No response, 5xx, 408: the envelope stays; nothing is launched until an exponential backoff with jitter has passed.</item>
 /// <item>Other statuses (400, 401, 403, 413, …): dropped and counted as <c>send_error</c>, with the server's reason logged.</item>
 /// </list>
-/// Pending client reports ride along with the next envelope, or go alone when a flush asks for them.
+/// Launching always starts from the oldest envelope, so an envelope that failed is sent again before anything newer.
+/// Pending client reports ride along with one send at a time, or go alone when a flush asks for them.
 /// </summary>
 internal sealed class EnvelopeSender
 {
+    /// <summary>How many sends may be under way at once.</summary>
+    internal const int MaxInFlight = 4;
+
     private readonly IEnvelopeStore _store;
     private readonly IEnvelopeTransport _transport;
     private readonly RateLimits _rateLimits;
@@ -27,12 +34,15 @@ internal sealed class EnvelopeSender
     private readonly ReadOnlyMemory<byte> _sdk;
     private readonly Action _onProgress;
     private readonly RetryBackoff _backoff = new();
-    private readonly ArrayBufferWriter<byte> _buffer = new(16 * 1024);
+    private readonly List<Send> _inFlight = new(MaxInFlight);
+    private readonly List<PendingEnvelope> _oldest = new(2 * MaxInFlight);
+    private readonly Stack<ArrayBufferWriter<byte>> _buffers = new();
     private readonly object _gate = new();
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource<bool>? _clientReportRequest;
     private DateTimeOffset _retryAt;
     private DateTimeOffset _loggedLimit;
+    private int _window = 1;
 
     public EnvelopeSender(
         IEnvelopeStore store,
@@ -103,9 +113,40 @@ internal sealed class EnvelopeSender
                     wake = _wake.Task;
                 }
 
-                if (_store.TryPeek(out var envelope))
+                var now = _time.GetUtcNow();
+                var pausedUntil = PausedUntil(now);
+                if (pausedUntil is null)
                 {
-                    await SendAsync(envelope, stopping).ConfigureAwait(false);
+                    Launch(now, stopping);
+                }
+
+                if (_inFlight.Count > 0)
+                {
+                    // Wait for a response, or (when more could be launched) for a new envelope.
+                    var waitFor = new Task[_inFlight.Count + (pausedUntil is null && _inFlight.Count < _window ? 1 : 0)];
+                    for (var i = 0; i < _inFlight.Count; i++)
+                    {
+                        waitFor[i] = _inFlight[i].Response;
+                    }
+
+                    if (waitFor.Length > _inFlight.Count)
+                    {
+                        waitFor[^1] = wake;
+                    }
+
+                    await Task.WhenAny(waitFor).ConfigureAwait(false);
+                    CompleteFinishedSends(stopping);
+                    continue;
+                }
+
+                if (pausedUntil is { } until && _store.Count > 0)
+                {
+                    await Task.Delay(until - now, _time, stopping).ConfigureAwait(false);
+                    continue;
+                }
+
+                if (_store.Count > 0)
+                {
                     continue;
                 }
 
@@ -127,7 +168,7 @@ internal sealed class EnvelopeSender
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
-            // Shutting down.
+            // Shutting down; sends under way are canceled with the token.
         }
         finally
         {
@@ -139,45 +180,95 @@ internal sealed class EnvelopeSender
         }
     }
 
-    private async Task SendAsync(PendingEnvelope envelope, CancellationToken stopping)
+    /// <summary>Gets the time until which nothing may be launched (a rate limit on events, or a retry backoff), or <see langword="null"/>.</summary>
+    private DateTimeOffset? PausedUntil(DateTimeOffset now)
+    {
+        var until = _rateLimits.BlockedUntil(RateLimits.ErrorCategory, now) is { } limit && limit > _retryAt ? limit : _retryAt;
+        return until > now ? until : null;
+    }
+
+    /// <summary>Launches sends of the oldest envelopes not already under way, up to the current window.</summary>
+    private void Launch(DateTimeOffset now, CancellationToken stopping)
+    {
+        if (_inFlight.Count >= _window)
+        {
+            return;
+        }
+
+        _store.PeekOldest(_oldest, _window + _inFlight.Count);
+        foreach (var envelope in _oldest)
+        {
+            if (_inFlight.Count >= _window)
+            {
+                break;
+            }
+
+            if (envelope.InFlight)
+            {
+                continue;
+            }
+
+            var carriesReport = _sendClientReports && !_inFlight.Exists(s => s.ClientReport is not null);
+            var clientReport = carriesReport ? _counters.TakeClientReport() : null;
+            var buffer = _buffers.Count > 0 ? _buffers.Pop() : new ArrayBufferWriter<byte>(16 * 1024);
+            try
+            {
+                Frame(buffer, envelope.EventId, envelope.Items, clientReport, now);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                // The cache file vanished or cannot be read: nothing left to send.
+                _buffers.Push(buffer);
+                if (clientReport is not null)
+                {
+                    _counters.RestoreClientReport(clientReport);
+                }
+
+                Log.CacheWriteFailed(_logger, exception, envelope.FilePath ?? "(memory)");
+                if (envelope.HasEvent)
+                {
+                    _counters.Drop(DiscardReason.InternalSdkError);
+                }
+
+                Complete(envelope);
+                continue;
+            }
+
+            envelope.InFlight = true;
+            _inFlight.Add(new Send(envelope, clientReport, buffer, _transport.SendAsync(buffer.WrittenMemory, stopping)));
+        }
+    }
+
+    private void CompleteFinishedSends(CancellationToken stopping)
+    {
+        for (var i = 0; i < _inFlight.Count; i++)
+        {
+            var send = _inFlight[i];
+            if (!send.Response.IsCompleted)
+            {
+                continue;
+            }
+
+            _inFlight.RemoveAt(i--);
+            send.Envelope.InFlight = false;
+            _buffers.Push(send.Buffer);
+            if (send.Response.IsCompletedSuccessfully)
+            {
+                Handle(send.Envelope, send.ClientReport, send.Response.Result);
+            }
+            else if (!stopping.IsCancellationRequested)
+            {
+                // The transport returns failures as results; anything else is a bug: retry like a network failure.
+                Handle(send.Envelope, send.ClientReport, TransportResponse.Failed(send.Response.Exception?.InnerException ?? new OperationCanceledException()));
+            }
+        }
+    }
+
+    private void Handle(PendingEnvelope envelope, long[]? clientReport, TransportResponse response)
     {
         var now = _time.GetUtcNow();
-        var category = envelope.HasEvent ? RateLimits.ErrorCategory : RateLimits.InternalCategory;
-        var waitUntil = _rateLimits.BlockedUntil(category, now) is { } limit && limit > _retryAt ? limit : _retryAt;
-        if (waitUntil > now)
-        {
-            await WaitUntilAsync(waitUntil, stopping).ConfigureAwait(false);
-            return;
-        }
-
-        var clientReport = _sendClientReports ? _counters.TakeClientReport() : null;
-        Task<TransportResponse> sending;
-        try
-        {
-            sending = SendOnceAsync(envelope.EventId, envelope.Items, clientReport, now, stopping);
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            // The cache file vanished or cannot be read: nothing left to send.
-            if (clientReport is not null)
-            {
-                _counters.RestoreClientReport(clientReport);
-            }
-
-            Log.CacheWriteFailed(_logger, exception, envelope.FilePath ?? "(memory)");
-            if (envelope.HasEvent)
-            {
-                _counters.Drop(DiscardReason.InternalSdkError);
-            }
-
-            Complete(envelope);
-            return;
-        }
-
-        var response = await sending.ConfigureAwait(false);
-        now = _time.GetUtcNow();
         if (_rateLimits.Update(response.StatusCode, response.RateLimits, response.RetryAfter, now)
-            && _rateLimits.BlockedUntil(category, now) is { } until && until != _loggedLimit)
+            && _rateLimits.BlockedUntil(RateLimits.ErrorCategory, now) is { } until && until != _loggedLimit)
         {
             _loggedLimit = until;
             Log.RateLimited(_logger, until);
@@ -186,7 +277,7 @@ internal sealed class EnvelopeSender
         if (response.IsSuccess)
         {
             _backoff.Reset();
-            _retryAt = default;
+            _window = Math.Min(MaxInFlight, _window + 1);
             if (envelope.HasEvent)
             {
                 _counters.Deliver();
@@ -202,22 +293,26 @@ internal sealed class EnvelopeSender
             _counters.RestoreClientReport(clientReport);
         }
 
+        _window = 1;
         if (response.IsRetryable)
         {
+            // A 429 waits for its rate limit (set above); other failures wait for the backoff, which one failure starts
+            // and failures of sends launched before it do not lengthen.
             if (response.StatusCode != 429)
             {
-                var delay = _backoff.NextDelay();
-                _retryAt = now + delay;
                 _counters.Retry();
-                Log.SendFailed(_logger, Describe(response), _backoff.Failures, (long)delay.TotalMilliseconds);
+                if (_retryAt <= now)
+                {
+                    var delay = _backoff.NextDelay();
+                    _retryAt = now + delay;
+                    Log.SendFailed(_logger, Describe(response), _backoff.Failures, (long)delay.TotalMilliseconds);
+                }
             }
 
             return;
         }
 
         // A definitive rejection (4xx other than 408/429, or an unexpected 1xx/3xx): sending it again cannot help.
-        _backoff.Reset();
-        _retryAt = default;
         if (envelope.HasEvent)
         {
             _counters.Drop(DiscardReason.SendError);
@@ -241,27 +336,34 @@ internal sealed class EnvelopeSender
             return true;
         }
 
-        var response = await SendOnceAsync(SentryEventId.Empty, default, clientReport, now, stopping).ConfigureAwait(false);
-        _rateLimits.Update(response.StatusCode, response.RateLimits, response.RetryAfter, _time.GetUtcNow());
-        if (!response.IsSuccess && response.IsRetryable)
+        var buffer = _buffers.Count > 0 ? _buffers.Pop() : new ArrayBufferWriter<byte>(1024);
+        try
         {
-            _counters.RestoreClientReport(clientReport);
-        }
+            Frame(buffer, SentryEventId.Empty, default, clientReport, now);
+            var response = await _transport.SendAsync(buffer.WrittenMemory, stopping).ConfigureAwait(false);
+            _rateLimits.Update(response.StatusCode, response.RateLimits, response.RetryAfter, _time.GetUtcNow());
+            if (!response.IsSuccess && response.IsRetryable)
+            {
+                _counters.RestoreClientReport(clientReport);
+            }
 
-        return response.IsSuccess;
+            return response.IsSuccess;
+        }
+        finally
+        {
+            _buffers.Push(buffer);
+        }
     }
 
-    private Task<TransportResponse> SendOnceAsync(SentryEventId eventId, ReadOnlySpan<byte> items, long[]? clientReport, DateTimeOffset now, CancellationToken stopping)
+    private void Frame(ArrayBufferWriter<byte> buffer, SentryEventId eventId, ReadOnlySpan<byte> items, long[]? clientReport, DateTimeOffset now)
     {
-        _buffer.ResetWrittenCount();
-        EnvelopeWriter.WriteHeader(_buffer, eventId, now, _sdk.Span);
-        _buffer.Write(items);
+        buffer.ResetWrittenCount();
+        EnvelopeWriter.WriteHeader(buffer, eventId, now, _sdk.Span);
+        buffer.Write(items);
         if (clientReport is not null)
         {
-            EnvelopeWriter.WriteClientReport(_buffer, clientReport, now);
+            EnvelopeWriter.WriteClientReport(buffer, clientReport, now);
         }
-
-        return _transport.SendAsync(_buffer.WrittenMemory, stopping);
     }
 
     private void Complete(PendingEnvelope envelope)
@@ -270,15 +372,8 @@ internal sealed class EnvelopeSender
         _onProgress();
     }
 
-    private async Task WaitUntilAsync(DateTimeOffset until, CancellationToken stopping)
-    {
-        var delay = until - _time.GetUtcNow();
-        if (delay > TimeSpan.Zero)
-        {
-            await Task.Delay(delay, _time, stopping).ConfigureAwait(false);
-        }
-    }
-
     private static string Describe(TransportResponse response)
         => response.Failure is { } failure ? $"{failure.GetType().Name}: {failure.Message}" : $"HTTP {response.StatusCode}";
+
+    private sealed record Send(PendingEnvelope Envelope, long[]? ClientReport, ArrayBufferWriter<byte> Buffer, Task<TransportResponse> Response);
 }

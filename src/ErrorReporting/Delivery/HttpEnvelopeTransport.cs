@@ -8,7 +8,7 @@ namespace ErrorReporting.Delivery;
 
 /// <summary>
 /// POSTs gzip-compressed envelopes to the DSN's envelope endpoint with Sentry's <c>X-Sentry-Auth</c> header.
-/// One attempt at a time (the sender is single), so the compression buffer is reused.
+/// Several sends may be under way at once; compression buffers are pooled.
 /// </summary>
 internal sealed class HttpEnvelopeTransport : IEnvelopeTransport
 {
@@ -20,7 +20,7 @@ internal sealed class HttpEnvelopeTransport : IEnvelopeTransport
     private readonly Uri _endpoint;
     private readonly string _authorization;
     private readonly TimeSpan _timeout;
-    private readonly MemoryStream _body = new();
+    private readonly Stack<MemoryStream> _bodies = new();
 
     public HttpEnvelopeTransport(Dsn dsn, TimeSpan timeout, HttpMessageHandler? handler = null)
     {
@@ -36,7 +36,48 @@ internal sealed class HttpEnvelopeTransport : IEnvelopeTransport
 
     public async Task<TransportResponse> SendAsync(ReadOnlyMemory<byte> envelope, CancellationToken cancellationToken)
     {
-        using var content = new ReadOnlyMemoryContent(EnvelopeCompression.Compress(envelope.Span, _body));
+        var body = RentBody();
+        try
+        {
+            return await SendCompressedAsync(EnvelopeCompression.Compress(envelope.Span, body), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ReturnBody(body);
+        }
+    }
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        lock (_bodies)
+        {
+            while (_bodies.TryPop(out var body))
+            {
+                body.Dispose();
+            }
+        }
+    }
+
+    private MemoryStream RentBody()
+    {
+        lock (_bodies)
+        {
+            return _bodies.TryPop(out var body) ? body : new MemoryStream();
+        }
+    }
+
+    private void ReturnBody(MemoryStream body)
+    {
+        lock (_bodies)
+        {
+            _bodies.Push(body);
+        }
+    }
+
+    private async Task<TransportResponse> SendCompressedAsync(ReadOnlyMemory<byte> compressed, CancellationToken cancellationToken)
+    {
+        using var content = new ReadOnlyMemoryContent(compressed);
         content.Headers.ContentType = s_envelopeContentType;
         content.Headers.ContentEncoding.Add("gzip");
         using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = content };
@@ -66,12 +107,6 @@ internal sealed class HttpEnvelopeTransport : IEnvelopeTransport
         {
             return TransportResponse.Failed(exception);
         }
-    }
-
-    public void Dispose()
-    {
-        _client.Dispose();
-        _body.Dispose();
     }
 
     private static SocketsHttpHandler CreateHandler() => new()

@@ -1,5 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
-
 namespace ErrorReporting.Delivery;
 
 /// <summary>
@@ -20,9 +18,9 @@ internal interface IEnvelopeStore : IDisposable
     /// <summary>Adds an envelope; may wait for room.</summary>
     ValueTask AddAsync(PendingEnvelope envelope, CancellationToken cancellationToken);
 
-    /// <summary>Gets the oldest envelope without removing it.</summary>
-    bool TryPeek([NotNullWhen(true)] out PendingEnvelope? envelope);
+    /// <summary>Copies up to <paramref name="count"/> of the oldest envelopes, oldest first, into <paramref name="into"/> (cleared first), without removing them.</summary>
+    void PeekOldest(List<PendingEnvelope> into, int count);
 
-    /// <summary>Removes the oldest envelope (delivered or definitively dropped) and releases it.</summary>
+    /// <summary>Removes an envelope (delivered or definitively dropped) and releases it.</summary>
     void Remove(PendingEnvelope envelope);
 }

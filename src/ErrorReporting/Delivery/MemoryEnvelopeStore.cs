@@ -1,20 +1,19 @@
-using System.Diagnostics.CodeAnalysis;
-
 namespace ErrorReporting.Delivery;
 
 /// <summary>
-/// A small in-memory buffer between the worker and the sender, so the next event is built while one is on the wire.
-/// When it is full the worker waits, and further reports wait in the report queue (bounded by <c>MaxQueueItems</c>).
+/// A small in-memory buffer between the worker and the sender, so events are built while others are on the wire.
+/// When it is full the worker waits until it has drained to half (building then resumes in a batch, not one wake-up per
+/// event), and further reports wait in the report queue (bounded by <c>MaxQueueItems</c>).
 /// </summary>
 internal sealed class MemoryEnvelopeStore : IEnvelopeStore
 {
     public const int DefaultCapacity = 16;
 
-    private readonly Queue<PendingEnvelope> _envelopes = new();
+    private readonly LinkedList<PendingEnvelope> _envelopes = new();
     private readonly object _gate = new();
     private readonly int _capacity;
     private readonly Action _onAdded;
-    private TaskCompletionSource _room = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource? _room;
     private int _events;
 
     public MemoryEnvelopeStore(Action onAdded, int capacity = DefaultCapacity)
@@ -42,7 +41,13 @@ internal sealed class MemoryEnvelopeStore : IEnvelopeStore
         {
             lock (_gate)
             {
-                return _envelopes.TryPeek(out var oldest) ? oldest.Sequence : long.MaxValue;
+                var oldest = long.MaxValue;
+                foreach (var envelope in _envelopes)
+                {
+                    oldest = Math.Min(oldest, envelope.Sequence);
+                }
+
+                return oldest;
             }
         }
     }
@@ -56,7 +61,7 @@ internal sealed class MemoryEnvelopeStore : IEnvelopeStore
             {
                 if (_envelopes.Count < _capacity)
                 {
-                    _envelopes.Enqueue(envelope);
+                    _envelopes.AddLast(envelope);
                     if (envelope.HasEvent)
                     {
                         _events++;
@@ -65,55 +70,65 @@ internal sealed class MemoryEnvelopeStore : IEnvelopeStore
                     break;
                 }
 
-                room = _room.Task;
+                room = (_room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
             }
 
+            _onAdded(); // the sender may be waiting for what is already here
             await room.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
         _onAdded();
     }
 
-    public bool TryPeek([NotNullWhen(true)] out PendingEnvelope? envelope)
+    public void PeekOldest(List<PendingEnvelope> into, int count)
     {
+        into.Clear();
         lock (_gate)
         {
-            return _envelopes.TryPeek(out envelope);
+            for (var node = _envelopes.First; node is not null && into.Count < count; node = node.Next)
+            {
+                into.Add(node.Value);
+            }
         }
     }
 
     public void Remove(PendingEnvelope envelope)
     {
-        TaskCompletionSource room;
+        TaskCompletionSource? room = null;
         lock (_gate)
         {
-            if (!_envelopes.TryPeek(out var oldest) || !ReferenceEquals(oldest, envelope))
+            if (!_envelopes.Remove(envelope))
             {
-                throw new InvalidOperationException("Only the oldest envelope can be removed.");
+                return;
             }
 
-            _envelopes.Dequeue();
             if (envelope.HasEvent)
             {
                 _events--;
             }
 
-            room = _room;
-            _room = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_room is not null && _envelopes.Count <= _capacity / 2)
+            {
+                room = _room;
+                _room = null;
+            }
         }
 
         envelope.Dispose();
-        room.TrySetResult();
+        room?.TrySetResult();
     }
 
     public void Dispose()
     {
         lock (_gate)
         {
-            while (_envelopes.TryDequeue(out var envelope))
+            foreach (var envelope in _envelopes)
             {
                 envelope.Dispose();
             }
+
+            _envelopes.Clear();
+            _room?.TrySetResult();
         }
     }
 }

@@ -46,6 +46,9 @@ internal sealed class PendingEnvelope : IDisposable
     /// <summary>Gets where the items start in <see cref="FilePath"/> (after the stored envelope header line).</summary>
     public int ItemsOffset { get; private set; }
 
+    /// <summary>Gets or sets a value indicating whether a send of this envelope is under way (the sender's flag; the cache never evicts it then).</summary>
+    public bool InFlight { get; set; }
+
     /// <summary>Gets a value indicating whether the envelope carries an event (data category <c>error</c>).</summary>
     public bool HasEvent => !EventId.IsEmpty;
 

@@ -25,7 +25,7 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(store.Directory));
         }
 
-        Assert.True(store.TryPeek(out var peeked));
+        var peeked = Oldest(store);
         Assert.Equal(envelope.EventId, peeked.EventId);
         Assert.Equal(Items(1), peeked.Items.ToArray());
         store.Remove(peeked);
@@ -53,8 +53,9 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
         Assert.Equal(5, _counters.Restored);
         Assert.Equal(PendingEnvelope.RestoredSequence, second.OldestSequence);
         var restored = new List<SentryEventId>();
-        while (second.TryPeek(out var envelope))
+        while (second.Count > 0)
         {
+            var envelope = Oldest(second);
             Assert.Equal(Items(restored.Count), envelope.Items.ToArray());
             restored.Add(envelope.EventId);
             second.Remove(envelope);
@@ -104,8 +105,7 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
         Assert.Equal(3, store.Count);
         Assert.Equal(3, CacheFiles(store).Count);
         Assert.Equal(2, _counters.Dropped(DiscardReason.CacheOverflow));
-        Assert.True(store.TryPeek(out var oldest));
-        Assert.Equal(envelopes[2].EventId, oldest.EventId);
+        Assert.Equal(envelopes[2].EventId, Oldest(store).EventId);
     }
 
     [Fact]
@@ -113,14 +113,15 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
     {
         using var store = Open(capacity: 2);
         await store.AddAsync(Envelope(0), CancellationToken.None);
-        Assert.True(store.TryPeek(out var inFlight));
+        var inFlight = Oldest(store);
+        inFlight.InFlight = true;
 
         await store.AddAsync(Envelope(1), CancellationToken.None);
         await store.AddAsync(Envelope(2), CancellationToken.None);
 
-        Assert.True(store.TryPeek(out var head));
-        Assert.Same(inFlight, head);
+        Assert.Same(inFlight, Oldest(store));
         Assert.Equal(2, store.Count);
+        Assert.Equal(1, _counters.Dropped(DiscardReason.CacheOverflow));
     }
 
     [Fact]
@@ -147,6 +148,13 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
 
     private DiskEnvelopeStore? TryOpen(int capacity = 100)
         => DiskEnvelopeStore.Open(_root, Identity, capacity, new EventWriter().Sdk.ToArray(), _counters, NullLogger.Instance, () => { });
+
+    private static PendingEnvelope Oldest(DiskEnvelopeStore store)
+    {
+        var oldest = new List<PendingEnvelope>();
+        store.PeekOldest(oldest, 1);
+        return Assert.Single(oldest);
+    }
 
     private static List<string> CacheFiles(DiskEnvelopeStore store)
         => [.. Directory.EnumerateFiles(store.Directory, "*" + DiskEnvelopeStore.Extension)];

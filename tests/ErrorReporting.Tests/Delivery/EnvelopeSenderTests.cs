@@ -161,11 +161,121 @@ public sealed class EnvelopeSenderTests
         Assert.Empty(harness.Sent);
     }
 
+    [Fact]
+    public async Task Send_HealthyBurst_OverlapsAtMostFourSendsAndStartsWithOne()
+    {
+        var gate = new ConcurrencyProbe();
+        await using var harness = ReporterHarness.CreateAsync(_ => gate.RespondAsync(new TransportResponse(200)));
+
+        for (var i = 0; i < 40; i++)
+        {
+            harness.Reporter.ReportMessage($"burst {i}");
+        }
+
+        await harness.FlushAsync();
+
+        Assert.Equal(1, gate.ConcurrencyAt(0));
+        Assert.Equal(EnvelopeSender.MaxInFlight, gate.MaxConcurrency);
+        Assert.Equal(40, harness.Enabled.Counters.Delivered);
+    }
+
+    [Fact]
+    public async Task Send_FailureDuringBurst_NextAttemptGoesAloneAfterTheBackoff()
+    {
+        var gate = new ConcurrencyProbe();
+        var calls = 0;
+        await using var harness = ReporterHarness.CreateAsync(_ => gate.RespondAsync(Interlocked.Increment(ref calls) == 20 ? new TransportResponse(503) : new TransportResponse(200)));
+
+        for (var i = 0; i < 40; i++)
+        {
+            harness.Reporter.ReportMessage($"burst {i}");
+        }
+
+        await harness.FlushAsync();
+
+        var failedAt = gate.FailedAt ?? throw new Xunit.Sdk.XunitException("No send failed.");
+        // A launch racing with the failure's handling happens within microseconds; the backoff is at least 375 ms.
+        var next = gate.StartTimes.Select((time, index) => (time, index)).First(start => start.time > failedAt + TimeSpan.FromMilliseconds(100));
+        Assert.Equal(1, gate.ConcurrencyAt(next.index));
+        Assert.True(next.time - failedAt >= RetryBackoff.Initial * 0.75, $"Sent again {(next.time - failedAt).TotalMilliseconds} ms after the failure.");
+        Assert.Equal(40, harness.Enabled.Counters.Delivered);
+        Assert.Equal(1, harness.Enabled.Counters.Retries);
+    }
+
     private static TransportResponse Next(Queue<TransportResponse> responses)
     {
         lock (responses)
         {
             return responses.TryDequeue(out var response) ? response : new TransportResponse(200);
+        }
+    }
+
+    /// <summary>
+    /// Answers every send on another thread after a short hold, recording how many sends were under way when each began.
+    /// </summary>
+    private sealed class ConcurrencyProbe
+    {
+        private readonly object _gate = new();
+        private readonly List<int> _concurrency = [];
+        private readonly List<DateTimeOffset> _starts = [];
+        private int _current;
+
+        public DateTimeOffset? FailedAt { get; private set; }
+
+        public int MaxConcurrency
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _concurrency.Max();
+                }
+            }
+        }
+
+        public IReadOnlyList<DateTimeOffset> StartTimes
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return [.. _starts];
+                }
+            }
+        }
+
+        public int ConcurrencyAt(int index)
+        {
+            lock (_gate)
+            {
+                return _concurrency[index];
+            }
+        }
+
+        public Task<TransportResponse> RespondAsync(TransportResponse response)
+        {
+            lock (_gate)
+            {
+                _current++;
+                _concurrency.Add(_current);
+                _starts.Add(DateTimeOffset.UtcNow);
+            }
+
+            // Answer from another thread after a short hold, so that the sender can launch others meanwhile.
+            return Task.Run(() =>
+            {
+                Thread.SpinWait(50_000);
+                lock (_gate)
+                {
+                    _current--;
+                    if (!response.IsSuccess)
+                    {
+                        FailedAt = DateTimeOffset.UtcNow;
+                    }
+                }
+
+                return response;
+            });
         }
     }
 }

@@ -18,7 +18,7 @@ internal sealed class ReporterHarness : IAsyncDisposable
     private readonly ConcurrentQueue<byte[]> _sent = new();
     private readonly ConcurrentQueue<DateTimeOffset> _attempts = new();
 
-    private ReporterHarness(Action<ErrorReportingOptions>? configure, Func<byte[], TransportResponse>? respond, ListLoggerProvider? logs)
+    private ReporterHarness(Action<ErrorReportingOptions>? configure, Func<byte[], Task<TransportResponse>>? respond, ListLoggerProvider? logs)
     {
         Transport = Substitute.For<IEnvelopeTransport>();
         Transport.SendAsync(Arg.Any<ReadOnlyMemory<byte>>(), Arg.Any<CancellationToken>()).Returns(call =>
@@ -26,7 +26,7 @@ internal sealed class ReporterHarness : IAsyncDisposable
             var bytes = call.Arg<ReadOnlyMemory<byte>>().ToArray();
             _attempts.Enqueue(DateTimeOffset.UtcNow);
             _sent.Enqueue(bytes);
-            return Task.FromResult(respond?.Invoke(bytes) ?? new TransportResponse(200));
+            return respond?.Invoke(bytes) ?? Task.FromResult(new TransportResponse(200));
         });
 
         _provider = TestReporters.Build(Dsn, configure, logs, Transport);
@@ -49,7 +49,11 @@ internal sealed class ReporterHarness : IAsyncDisposable
     public IReadOnlyList<TestEnvelope> SentEvents => [.. Sent.Where(e => e.Event is not null)];
 
     public static ReporterHarness Create(Action<ErrorReportingOptions>? configure = null, Func<byte[], TransportResponse>? respond = null, ListLoggerProvider? logs = null)
-        => new(configure, respond, logs);
+        => new(configure, respond is null ? null : bytes => Task.FromResult(respond(bytes)), logs);
+
+    /// <summary>Creates a harness whose transport answers asynchronously (so that sends can overlap).</summary>
+    public static ReporterHarness CreateAsync(Func<byte[], Task<TransportResponse>> respond, Action<ErrorReportingOptions>? configure = null)
+        => new(configure, respond, null);
 
     /// <summary>Flushes (bounded) and asserts that the flush completed.</summary>
     public async Task FlushAsync()
