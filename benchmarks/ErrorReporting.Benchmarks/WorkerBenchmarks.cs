@@ -26,7 +26,7 @@ public class WorkerBenchmarks
     {
         var options = new ErrorReportingOptions { Environment = "production", Release = "bench@1.0.0" };
         var queue = new ReportQueue(16);
-        _counters = new ReporterCounters(null, () => 0, () => 0);
+        _counters = new ReporterCounters(() => 0, () => 0);
         var store = new MemoryEnvelopeStore(() => { });
         _worker = new ReportWorker(queue, new ReportedExceptions(16), new EventBuilder(options), new EventWriter(), store, _counters, null, TimeProvider.System, NullLogger.Instance, () => { });
         _exceptionEntry = new ReportEntry { EventId = Guid.NewGuid(), TimestampTicks = DateTime.UtcNow.Ticks, Exception = SampleExceptions.TenFramesWithInner(), Level = SentryLevel.Error, Kind = ReportKind.Handled };

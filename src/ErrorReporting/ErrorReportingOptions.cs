@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using ErrorReporting.Events;
 
 namespace ErrorReporting;
@@ -56,8 +55,7 @@ public class ErrorReportingOptions
     /// dropped (counted, and reported to Sentry in a client report) and its call returns <see cref="SentryEventId.Empty"/>;
     /// the caller is never blocked.
     /// </summary>
-    /// <value>The default value is 1,000.</value>
-    [Range(1, 1_000_000)]
+    /// <value>The default value is 1,000; from 1 to 1,000,000.</value>
     public int MaxQueueItems { get; set; } = 1000;
 
     /// <summary>
@@ -72,7 +70,6 @@ public class ErrorReportingOptions
     /// calls return <see cref="SentryEventId.Empty"/>.
     /// </summary>
     /// <value>The default value is 1.</value>
-    [Range(0.0, 1.0)]
     public double SampleRate { get; set; } = 1.0;
 
     /// <summary>
@@ -96,8 +93,7 @@ public class ErrorReportingOptions
     /// Gets or sets how many envelopes the offline cache holds at most; beyond that the oldest is deleted (counted as
     /// <c>cache_overflow</c>).
     /// </summary>
-    /// <value>The default value is 1,000.</value>
-    [Range(1, 1_000_000)]
+    /// <value>The default value is 1,000; from 1 to 1,000,000.</value>
     public int MaxCacheItems { get; set; } = 1000;
 
     /// <summary>

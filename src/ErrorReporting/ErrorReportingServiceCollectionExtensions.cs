@@ -35,7 +35,6 @@ public static class ErrorReportingServiceCollectionExtensions
         services.AddSingleton<Registered>();
         services.AddOptionsWithValidateOnStart<ErrorReportingOptions>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<ErrorReportingOptions>, ErrorReportingOptionsDefaults>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ErrorReportingOptions>, ErrorReportingOptionsRangeValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ErrorReportingOptions>, ErrorReportingOptionsValidator>());
         services.TryAddSingleton(ErrorReporterFactory.Create);
         services.TryAddSingleton<UnhandledExceptionHooks>();

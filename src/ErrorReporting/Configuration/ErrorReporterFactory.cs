@@ -26,7 +26,16 @@ internal static class ErrorReporterFactory
         }
 
         var dsn = Dsn.Parse(options.Dsn);
-        var transport = services.GetService<IEnvelopeTransport>() ?? new HttpEnvelopeTransport(dsn, options.SendTimeout);
-        return new ErrorReporter(options, dsn, transport, loggerFactory, services.GetService<TimeProvider>() ?? TimeProvider.System, services.GetService<IMeterFactory>());
+
+        // Resolved now: the provider may be disposing by the time the background pipeline is built. The default HTTP
+        // transport (an HttpClient) is built there, off the start-up path.
+        var registered = services.GetService<IEnvelopeTransport>();
+        return new ErrorReporter(
+            options,
+            dsn,
+            () => registered ?? new HttpEnvelopeTransport(dsn, options.SendTimeout),
+            loggerFactory,
+            services.GetService<TimeProvider>() ?? TimeProvider.System,
+            services.GetService<IMeterFactory>());
     }
 }

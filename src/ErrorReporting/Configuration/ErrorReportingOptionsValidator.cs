@@ -3,15 +3,8 @@ using Microsoft.Extensions.Options;
 namespace ErrorReporting.Configuration;
 
 /// <summary>
-/// Validates the data-annotation ranges of <see cref="ErrorReportingOptions"/> (generated at compile time).
-/// </summary>
-[OptionsValidator]
-internal sealed partial class ErrorReportingOptionsRangeValidator : IValidateOptions<ErrorReportingOptions>
-{
-}
-
-/// <summary>
-/// Validates what data annotations cannot express: the DSN's shape and the tag dictionaries.
+/// Validates <see cref="ErrorReportingOptions"/> at start-up: the DSN's shape, ranges, and the tag dictionary. Every
+/// message names the option. (Plain code rather than data annotations: it keeps DataAnnotations off the start-up path.)
 /// </summary>
 internal sealed class ErrorReportingOptionsValidator : IValidateOptions<ErrorReportingOptions>
 {
@@ -26,6 +19,13 @@ internal sealed class ErrorReportingOptionsValidator : IValidateOptions<ErrorRep
         if (!string.IsNullOrWhiteSpace(options.Dsn) && !Dsn.TryParse(options.Dsn, out _, out var error))
         {
             (failures ??= []).Add($"{nameof(ErrorReportingOptions)}.{nameof(ErrorReportingOptions.Dsn)} is not a valid Sentry DSN: {error}.");
+        }
+
+        Range(ref failures, nameof(ErrorReportingOptions.MaxQueueItems), options.MaxQueueItems, 1, 1_000_000);
+        Range(ref failures, nameof(ErrorReportingOptions.MaxCacheItems), options.MaxCacheItems, 1, 1_000_000);
+        if (!(options.SampleRate >= 0 && options.SampleRate <= 1))
+        {
+            (failures ??= []).Add($"{nameof(ErrorReportingOptions)}.{nameof(ErrorReportingOptions.SampleRate)} is {options.SampleRate}; expected a number from 0 to 1.");
         }
 
         foreach (var tag in options.DefaultTags)
@@ -51,11 +51,14 @@ internal sealed class ErrorReportingOptionsValidator : IValidateOptions<ErrorRep
             (failures ??= []).Add($"{nameof(ErrorReportingOptions)}.{nameof(ErrorReportingOptions.CacheDirectory)} '{cache}' is not a usable folder path.");
         }
 
-        if (double.IsNaN(options.SampleRate))
-        {
-            (failures ??= []).Add($"{nameof(ErrorReportingOptions)}.{nameof(ErrorReportingOptions.SampleRate)} is NaN; expected a number from 0 to 1.");
-        }
-
         return failures is null ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void Range(ref List<string>? failures, string name, int value, int min, int max)
+    {
+        if (value < min || value > max)
+        {
+            (failures ??= []).Add($"{nameof(ErrorReportingOptions)}.{name} is {value}; expected from {min} to {max}.");
+        }
     }
 }

@@ -13,37 +13,53 @@ internal sealed class ReporterCounters : IDisposable
 
     private readonly long[] _dropped = new long[DiscardReasons.Count];
     private readonly long[] _pendingClientReport = new long[DiscardReasons.Count];
-    private readonly Meter _meter;
-    private readonly bool _ownsMeter;
-    private readonly Func<long> _queued;
+    private readonly Func<long> _queuedInMemory;
+    private Func<long> _queuedInStore = static () => 0;
+    private Meter? _meter;
+    private bool _ownsMeter;
     private long _reportedRejectedAtCall;
     private long _delivered;
     private long _retries;
     private long _restored;
 
-    public ReporterCounters(IMeterFactory? meterFactory, Func<long> acceptedCount, Func<long> queued)
+    /// <param name="acceptedCount">How many reports the queue accepted.</param>
+    /// <param name="queuedInMemory">How many reports wait in the queue.</param>
+    public ReporterCounters(Func<long> acceptedCount, Func<long> queuedInMemory)
     {
         AcceptedCount = acceptedCount;
-        _queued = queued;
+        _queuedInMemory = queuedInMemory;
+    }
+
+    /// <summary>
+    /// Publishes the counters as observable instruments of the <c>ErrorReporting</c> meter (from the application's
+    /// <see cref="IMeterFactory"/> when it has one), and starts counting the store's envelopes as queued.
+    /// </summary>
+    public void Publish(IMeterFactory? meterFactory, Func<long> queuedInStore)
+    {
+        _queuedInStore = queuedInStore;
+        Meter meter;
         if (meterFactory is not null)
         {
-            _meter = meterFactory.Create(MeterName);
+            meter = meterFactory.Create(MeterName);
         }
         else
         {
-            _meter = new Meter(MeterName, typeof(ReporterCounters).Assembly.GetName().Version?.ToString());
+            meter = new Meter(MeterName, typeof(ReporterCounters).Assembly.GetName().Version?.ToString());
             _ownsMeter = true;
         }
 
-        _meter.CreateObservableCounter("errorreporting.events.reported", () => Reported, "{event}", "Reports made on an enabled reporter (duplicates of an already reported exception excluded).");
-        _meter.CreateObservableCounter("errorreporting.events.delivered", () => Delivered, "{event}", "Events the server accepted.");
-        _meter.CreateObservableCounter("errorreporting.events.dropped", ObserveDropped, "{event}", "Events dropped, by reason (sample_rate, queue_overflow, ratelimit_backoff, before_send, send_error, cache_overflow, internal_sdk_error).");
-        _meter.CreateObservableUpDownCounter("errorreporting.events.queued", () => Queued, "{event}", "Events accepted and not yet delivered or dropped (in memory or in the offline cache).");
-        _meter.CreateObservableCounter("errorreporting.events.restored", () => Restored, "{event}", "Events found in the offline cache at start-up, left by an earlier process.");
-        _meter.CreateObservableCounter("errorreporting.send.retries", () => Retries, "{attempt}", "Send attempts that failed and will be retried (network errors, timeouts, 5xx).");
+        meter.CreateObservableCounter("errorreporting.events.reported", () => Reported, "{event}", "Reports made on an enabled reporter (duplicates of an already reported exception excluded).");
+        meter.CreateObservableCounter("errorreporting.events.delivered", () => Delivered, "{event}", "Events the server accepted.");
+        meter.CreateObservableCounter("errorreporting.events.dropped", ObserveDropped, "{event}", "Events dropped, by reason (sample_rate, queue_overflow, ratelimit_backoff, before_send, send_error, cache_overflow, internal_sdk_error).");
+        meter.CreateObservableUpDownCounter("errorreporting.events.queued", () => Queued, "{event}", "Events accepted and not yet delivered or dropped (in memory or in the offline cache).");
+        meter.CreateObservableCounter("errorreporting.events.restored", () => Restored, "{event}", "Events found in the offline cache at start-up, left by an earlier process.");
+        meter.CreateObservableCounter("errorreporting.send.retries", () => Retries, "{attempt}", "Send attempts that failed and will be retried (network errors, timeouts, 5xx).");
+        Volatile.Write(ref _meter, meter);
     }
 
-    public Meter Meter => _meter;
+    /// <summary>Gets the meter, once <see cref="Publish"/> ran.</summary>
+    public Meter? Meter => Volatile.Read(ref _meter);
+
 
     public Func<long> AcceptedCount { get; }
 
@@ -55,7 +71,7 @@ internal sealed class ReporterCounters : IDisposable
 
     public long Restored => Volatile.Read(ref _restored);
 
-    public long Queued => _queued();
+    public long Queued => _queuedInMemory() + _queuedInStore();
 
     public long DroppedTotal
     {
@@ -124,7 +140,7 @@ internal sealed class ReporterCounters : IDisposable
     {
         if (_ownsMeter)
         {
-            _meter.Dispose();
+            _meter?.Dispose();
         }
     }
 

@@ -2,7 +2,6 @@ using ErrorReporting.Configuration;
 using ErrorReporting.Delivery;
 using ErrorReporting.Diagnostics;
 using ErrorReporting.Processing;
-using ErrorReporting.Serialization;
 using Microsoft.Extensions.Logging;
 
 namespace ErrorReporting.Reporting;
@@ -10,61 +9,59 @@ namespace ErrorReporting.Reporting;
 /// <summary>
 /// The enabled reporter. A report call does only what must happen on the caller's thread: check for a duplicate,
 /// take an id and a timestamp, and enqueue a struct entry (no lock, no allocation). Everything else happens on the
-/// background worker: report → queue → event builder → serializer → store → sender → transport.
+/// background pipeline: report → queue → event builder → serializer → store → sender → transport.
 /// </summary>
+/// <remarks>
+/// Creating the reporter builds only the queue and the duplicate index; the pipeline (HTTP client, serializer, offline
+/// cache, worker, sender) is built on a thread-pool thread meanwhile. Reports made before it is ready wait in the queue.
+/// </remarks>
 internal sealed class ErrorReporter : IErrorReporter, IAsyncDisposable, IDisposable
 {
     private readonly ReportQueue _queue;
     private readonly ReportedExceptions _reported;
     private readonly ReporterCounters _counters;
     private readonly RateLimits _rateLimits = new();
-    private readonly IEnvelopeStore _store;
-    private readonly IEnvelopeTransport _transport;
-    private readonly ReportWorker _worker;
-    private readonly EnvelopeSender _sender;
-    private readonly FlushTracker _flush;
     private readonly TimeProvider _time;
     private readonly bool _systemClock;
-    private readonly ILogger _logger;
     private readonly double _sampleRate;
     private readonly TimeSpan _shutdownTimeout;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Task _workerTask;
-    private readonly Task _senderTask;
+    private readonly Task<ReportPipeline> _pipeline;
     private readonly EventHandler _onProcessExit;
     private int _disposed;
 
-    public ErrorReporter(ErrorReportingOptions options, Dsn dsn, IEnvelopeTransport transport, ILoggerFactory loggerFactory, TimeProvider time, System.Diagnostics.Metrics.IMeterFactory? meterFactory)
+    public ErrorReporter(
+        ErrorReportingOptions options,
+        Dsn dsn,
+        Func<IEnvelopeTransport> createTransport,
+        ILoggerFactory loggerFactory,
+        TimeProvider time,
+        System.Diagnostics.Metrics.IMeterFactory? meterFactory)
     {
         _time = time;
         _systemClock = ReferenceEquals(time, TimeProvider.System);
-        _logger = loggerFactory.CreateLogger(Log.Category);
         _sampleRate = options.SampleRate;
         _shutdownTimeout = options.ShutdownTimeout;
-        _transport = transport;
         _queue = new ReportQueue(options.MaxQueueItems);
         _reported = new ReportedExceptions(options.MaxQueueItems);
-        var writer = new EventWriter();
-        var sdk = writer.Sdk.ToArray();
-
-        // The pieces call each other back (store → sender wake-up, worker/sender → flush progress); the lambdas
-        // capture locals that are assigned before the worker and sender start.
-        EnvelopeSender? sender = null;
-        FlushTracker? flush = null;
-        IEnvelopeStore? store = null;
-        _counters = new ReporterCounters(meterFactory, () => _queue.EnqueuedCount, () => _queue.Count + (store?.EventCount ?? 0));
-        _store = store = CreateStore(options, dsn, sdk, _counters, _logger, () => sender?.Wake());
-        _worker = new ReportWorker(_queue, _reported, new EventBuilder(options), writer, _store, _counters, options.BeforeSend, time, _logger, () => flush?.NotifyProgress());
-        _flush = flush = new FlushTracker(() => _worker.ProcessedCount, () => _store.OldestSequence);
-        _sender = sender = new EnvelopeSender(_store, transport, _rateLimits, _counters, time, _logger, options.SendClientReports, sdk, _flush.NotifyProgress);
-
-        _workerTask = Task.Run(() => RunGuardedAsync(_worker.RunAsync));
-        _senderTask = Task.Run(() => RunGuardedAsync(_sender.RunAsync));
+        _counters = new ReporterCounters(() => _queue.EnqueuedCount, () => _queue.Count);
+        var stopping = _stopping.Token;
+        _pipeline = Task.Run(() =>
+        {
+            try
+            {
+                return ReportPipeline.Start(options, dsn, createTransport, loggerFactory, time, meterFactory, _queue, _reported, _counters, _rateLimits, stopping);
+            }
+            catch (Exception exception)
+            {
+                Log.WorkerFailed(loggerFactory.CreateLogger(Log.Category), exception);
+                throw;
+            }
+        });
 
         // A short-lived program that reports and returns from Main must not lose the report.
         _onProcessExit = (_, _) => Flush(_shutdownTimeout);
         AppDomain.CurrentDomain.ProcessExit += _onProcessExit;
-        Log.Enabled(_logger, dsn.Redacted, options.Environment, options.Release);
     }
 
     public bool IsEnabled => true;
@@ -72,6 +69,11 @@ internal sealed class ErrorReporter : IErrorReporter, IAsyncDisposable, IDisposa
     internal ReporterCounters Counters => _counters;
 
     internal ReportedExceptions ReportedExceptions => _reported;
+
+    internal RateLimits RateLimits => _rateLimits;
+
+    /// <summary>Gets the background pipeline, once built.</summary>
+    internal Task<ReportPipeline> Pipeline => _pipeline;
 
     public SentryEventId ReportHandled(Exception exception, SentryLevel level = SentryLevel.Error, ReportContext? context = null)
     {
@@ -100,15 +102,22 @@ internal sealed class ErrorReporter : IErrorReporter, IAsyncDisposable, IDisposa
             throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout must not be negative (except Timeout.InfiniteTimeSpan).");
         }
 
+        var target = _queue.EnqueuedCount;
         var started = _time.GetTimestamp();
-        var flushed = await WaitAsync(_flush.WaitAsync(_queue.EnqueuedCount), timeout, cancellationToken).ConfigureAwait(false);
+        var pipeline = await WaitAsync(_pipeline, timeout, cancellationToken).ConfigureAwait(false);
+        if (pipeline is null)
+        {
+            return false;
+        }
+
+        var flushed = await WaitAsync(pipeline.Flush.WaitAsync(target), Remaining(timeout, started), cancellationToken).ConfigureAwait(false);
         if (flushed && Volatile.Read(ref _disposed) == 0)
         {
             // Client reports about what was dropped go out with the flush; they do not decide its result.
-            var left = timeout == Timeout.InfiniteTimeSpan ? timeout : timeout - _time.GetElapsedTime(started);
+            var left = Remaining(timeout, started);
             if (left > TimeSpan.Zero || left == Timeout.InfiniteTimeSpan)
             {
-                await WaitAsync(_sender.RequestClientReportAsync(), left, cancellationToken).ConfigureAwait(false);
+                await WaitAsync(pipeline.Sender.RequestClientReportAsync(), left, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -128,19 +137,21 @@ internal sealed class ErrorReporter : IErrorReporter, IAsyncDisposable, IDisposa
         await FlushAsync(_shutdownTimeout).ConfigureAwait(false);
         await _stopping.CancelAsync().ConfigureAwait(false);
         _queue.WakeConsumer();
-        _sender.Wake();
-        await Task.WhenAll(_workerTask, _senderTask).ConfigureAwait(false);
-        _flush.Abandon();
-
-        var undelivered = _counters.Queued;
-        if (undelivered > 0)
+        try
         {
-            Log.NotDeliveredAtShutdown(_logger, undelivered, _shutdownTimeout);
+            var pipeline = await _pipeline.ConfigureAwait(false);
+            await pipeline.StopAsync().ConfigureAwait(false);
+            var undelivered = _counters.Queued;
+            if (undelivered > 0)
+            {
+                Log.NotDeliveredAtShutdown(pipeline.Logger, undelivered, _shutdownTimeout);
+            }
+        }
+        catch (Exception)
+        {
+            // The pipeline never started (its failure was logged when it happened): nothing to stop.
         }
 
-        _worker.Dispose();
-        _store.Dispose();
-        _transport.Dispose();
         _counters.Dispose();
         _stopping.Dispose();
     }
@@ -158,21 +169,6 @@ internal sealed class ErrorReporter : IErrorReporter, IAsyncDisposable, IDisposa
         }
     }
 
-    internal IEnvelopeStore Store => _store;
-
-    internal RateLimits RateLimits => _rateLimits;
-
-    private static IEnvelopeStore CreateStore(ErrorReportingOptions options, Dsn dsn, ReadOnlyMemory<byte> sdk, ReporterCounters counters, ILogger logger, Action onAdded)
-    {
-        if (!string.IsNullOrWhiteSpace(options.CacheDirectory)
-            && DiskEnvelopeStore.Open(options.CacheDirectory, $"{dsn.EnvelopeUri}|{dsn.PublicKey}", options.MaxCacheItems, sdk, counters, logger, onAdded) is { } disk)
-        {
-            return disk;
-        }
-
-        return new MemoryEnvelopeStore(onAdded);
-    }
-
     private SentryEventId ReportException(Exception exception, string? mechanism, ReportKind kind, SentryLevel level, ReportContext? context)
     {
         if (_reported.TryGetEventId(exception, out var existing))
@@ -188,7 +184,11 @@ internal sealed class ErrorReporter : IErrorReporter, IAsyncDisposable, IDisposa
     {
         if (Volatile.Read(ref _disposed) != 0)
         {
-            Log.ReportAfterDispose(_logger);
+            if (_pipeline.IsCompletedSuccessfully)
+            {
+                Log.ReportAfterDispose(_pipeline.Result.Logger);
+            }
+
             return SentryEventId.Empty;
         }
 
@@ -220,19 +220,11 @@ internal sealed class ErrorReporter : IErrorReporter, IAsyncDisposable, IDisposa
         return new SentryEventId(entry.EventId);
     }
 
-    private async Task RunGuardedAsync(Func<CancellationToken, Task> run)
-    {
-        try
-        {
-            await run(_stopping.Token).ConfigureAwait(false);
-        }
-        catch (Exception exception)
-        {
-            Log.WorkerFailed(_logger, exception);
-        }
-    }
+    private TimeSpan Remaining(TimeSpan timeout, long started)
+        => timeout == Timeout.InfiniteTimeSpan ? timeout : timeout - _time.GetElapsedTime(started) is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero;
 
-    private async Task<bool> WaitAsync(Task<bool> task, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Waits for a task within a timeout: its result, or the default at the timeout or when it failed.</summary>
+    private async Task<T?> WaitAsync<T>(Task<T> task, TimeSpan timeout, CancellationToken cancellationToken)
     {
         try
         {
@@ -240,7 +232,11 @@ internal sealed class ErrorReporter : IErrorReporter, IAsyncDisposable, IDisposa
         }
         catch (TimeoutException)
         {
-            return false;
+            return default;
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested && task.IsFaulted)
+        {
+            return default;
         }
     }
 }

@@ -80,6 +80,12 @@ public sealed class ErrorReportingServiceCollectionExtensionsTests
     [InlineData(nameof(ErrorReportingOptions.MaxQueueItems), "0")]
     [InlineData(nameof(ErrorReportingOptions.SampleRate), "1.5")]
     [InlineData(nameof(ErrorReportingOptions.ShutdownTimeout), "-00:00:01")]
+    [InlineData(nameof(ErrorReportingOptions.ShutdownTimeout), "00:11:00")]
+    [InlineData(nameof(ErrorReportingOptions.SendTimeout), "00:00:00")]
+    [InlineData(nameof(ErrorReportingOptions.MaxCacheItems), "0")]
+    [InlineData(nameof(ErrorReportingOptions.MaxQueueItems), "1000001")]
+    [InlineData(nameof(ErrorReportingOptions.SampleRate), "-0.1")]
+    [InlineData(nameof(ErrorReportingOptions.SampleRate), "NaN")]
     public void AddErrorReporting_OutOfRangeOption_FailsValidationNamingIt(string option, string value)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [option] = value }).Build();
@@ -184,15 +190,15 @@ public sealed class ErrorReportingServiceCollectionExtensionsTests
     }
 
     [Fact]
-    public void Reporter_Enabled_LogsRedactedDsn()
+    public async Task Reporter_Enabled_LogsRedactedDsn()
     {
         var logs = new ListLoggerProvider();
-        using var provider = new ServiceCollection()
+        await using var provider = new ServiceCollection()
             .AddLogging(b => b.AddProvider(logs))
             .AddErrorReporting(o => o.Dsn = "https://verysecretkey:anothersecret@sentry.example.com/5")
             .BuildServiceProvider();
 
-        Assert.IsType<ErrorReporter>(provider.GetRequiredService<IErrorReporter>());
+        await Assert.IsType<ErrorReporter>(provider.GetRequiredService<IErrorReporter>()).Pipeline;
 
         Assert.Contains(logs.Messages, m => m.Contains("https://***@sentry.example.com/5", StringComparison.Ordinal));
         Assert.DoesNotContain(logs.Messages, m => m.Contains("verysecretkey", StringComparison.Ordinal) || m.Contains("anothersecret", StringComparison.Ordinal));

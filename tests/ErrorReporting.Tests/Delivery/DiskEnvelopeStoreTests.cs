@@ -8,7 +8,7 @@ namespace ErrorReporting.Tests.Delivery;
 public sealed class DiskEnvelopeStoreTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "errorreporting-tests", Guid.NewGuid().ToString("N"));
-    private readonly ReporterCounters _counters = new(null, () => 0, () => 0);
+    private readonly ReporterCounters _counters = new(() => 0, () => 0);
 
     [Fact]
     public async Task AddAsync_Envelope_WritesOwnerOnlyFileAndDeletesItOnRemove()

@@ -148,7 +148,8 @@ public sealed class DeliveryTests
             o.MaxQueueItems = 5;
         });
         wire.Server.Faults.Enqueue(FaultResponse.Status(400), FaultResponse.Status(503));
-        using var metrics = new MetricsSnapshot(wire.Enabled.Counters.Meter);
+        await wire.Enabled.Pipeline; // the instruments are published once the background pipeline is built
+        using var metrics = new MetricsSnapshot(wire.Enabled.Counters.Meter!);
 
         var results = new List<SentryEventId>();
         for (var i = 0; i < 40; i++)
