@@ -1,0 +1,105 @@
+// The tutorial app: Sentry's backend "capturing errors" tutorial with ErrorReporting.AspNetCore.
+//   dotnet run --project samples/TutorialApp            → http://127.0.0.1:5080 (or --urls http://127.0.0.1:<port>)
+// Without a DSN (ErrorReporting:Dsn or SENTRY_DSN), the app sends its events to itself and lists them at /issues.
+using System.Globalization;
+using ErrorReporting;
+using TutorialApp;
+
+// appsettings.json is read from the app's folder, whatever the working directory (dotnet run, dotnet TutorialApp.dll).
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+
+// Where the app listens and where its events go are fixed before the reporter is built: the embedded DSN points at
+// the app's own port.
+var destination = EventDestination.Configure(builder);
+builder.Services.AddSingleton(destination);
+
+// One line: the reporter (Dsn, Environment, Release, … from the "ErrorReporting" section) and the ASP.NET Core integration.
+builder.Services.AddErrorReportingAspNetCore(builder.Configuration.GetSection("ErrorReporting"));
+if (destination.EmbeddedDsn is { } embeddedDsn)
+{
+    builder.Services.Configure<ErrorReportingOptions>(options => options.Dsn = embeddedDsn);
+}
+
+// app.UseExceptionHandler() answers with ProblemDetails; the integration adds "eventId" to it.
+builder.Services.AddProblemDetails();
+
+var app = builder.Build();
+app.UseExceptionHandler();
+
+app.MapGet("/", () => Results.Content(Pages.Home(destination), "text/html; charset=utf-8"));
+
+// Handled: the code catches the exception and reports it itself (handled: yes).
+app.MapGet("/handled", (HttpContext http, IErrorReporter reporter) =>
+{
+    http.SetErrorReportingTag("tutorial.step", "handled");
+    try
+    {
+        var quantity = int.Parse("forty-two", CultureInfo.InvariantCulture);
+        return Results.Ok(new { quantity });
+    }
+    catch (FormatException exception)
+    {
+        var eventId = reporter.ReportHandled(exception, context: http.CreateReportContext());
+        return Results.Ok(new { eventId = eventId.ToString(), handled = true, message = "The quantity could not be parsed; the error was reported and the request went on." });
+    }
+});
+
+// Unhandled: nobody catches it. The integration's exception handler reports it (handled: no), and the ProblemDetails
+// response and the X-Sentry-Event-Id header carry the event id.
+app.MapGet("/unhandled", (HttpContext http) =>
+{
+    http.SetErrorReportingTag("tutorial.step", "unhandled");
+    Checkout.Run(orderId: 42);
+    return Results.Ok();
+});
+
+// A message: an event without an exception.
+app.MapGet("/message", (HttpContext http, IErrorReporter reporter) =>
+{
+    http.SetErrorReportingTag("tutorial.step", "message");
+    var eventId = reporter.ReportMessage("Someone pressed the tutorial's message button.", SentryLevel.Info, http.CreateReportContext());
+    return Results.Ok(new { eventId = eventId.ToString() });
+});
+
+// The issue stream of the embedded receiver. Flushing first (it returns as soon as the events were delivered) makes
+// what was just reported show up.
+app.MapGet("/issues", async (IErrorReporter reporter, CancellationToken cancellationToken) =>
+{
+    await FlushEmbeddedAsync(reporter, cancellationToken);
+    return Results.Content(Pages.IssueList(destination), "text/html; charset=utf-8");
+});
+
+app.MapGet("/issues/{eventId}", async (string eventId, IErrorReporter reporter, CancellationToken cancellationToken) =>
+{
+    await FlushEmbeddedAsync(reporter, cancellationToken);
+    return Pages.IssueDetails(destination, eventId) is { } page
+        ? Results.Content(page, "text/html; charset=utf-8")
+        : Results.Content(Pages.NotFound(eventId), "text/html; charset=utf-8", statusCode: StatusCodes.Status404NotFound);
+});
+
+if (destination.Receiver is { } receiver)
+{
+    app.MapPost("/api/{projectId}/envelope/", receiver.HandleAsync);
+}
+
+app.Lifetime.ApplicationStarted.Register(() =>
+{
+    foreach (var url in app.Urls)
+    {
+        Console.WriteLine($"TutorialApp is listening on {url}");
+    }
+
+    Console.WriteLine(destination.Receiver is not null
+        ? "No DSN configured: events go to this app itself; see /issues."
+        : $"Events go to Sentry at {destination.SentryHost}.");
+});
+
+app.Run();
+
+async Task FlushEmbeddedAsync(IErrorReporter reporter, CancellationToken cancellationToken)
+{
+    if (destination.Receiver is not null)
+    {
+        await reporter.FlushAsync(TimeSpan.FromSeconds(5), cancellationToken);
+    }
+}
