@@ -97,15 +97,22 @@ internal sealed class StackFrameReader : IDisposable
     private MethodFrameData Describe(MethodBase method)
     {
         var type = method.DeclaringType;
+        if (type is null)
+        {
+            // A dynamic method (compiled expression, minimal-API request delegate): generated code, not the application's.
+            return new MethodFrameData(method.Name, Module: null, Package: null, InApp: false);
+        }
+
         var function = method.Name;
 
         // Compiler-generated code: report the source method, as written, in its source type.
         //   async/iterator state machine: <Name>d__3.MoveNext      -> Name
         //   lambda:                       <>c.<Name>b__0_0          -> Name.lambda
         //   local function:               <Name>g__Local|0_0        -> Name.Local
-        if (type is not null && type.Name.StartsWith('<') && type.DeclaringType is not null)
+        //   top-level statements:         <Main>$, <<Main>$>b__0_3  -> Main, Main.lambda
+        if (type.Name.StartsWith('<') && type.DeclaringType is not null)
         {
-            if (method.Name == "MoveNext" && TryGetSourceName(type.Name, out var stateMachineOf))
+            if (method.Name == "MoveNext" && TryGetSourceName(type.Name, out var stateMachineOf, out _))
             {
                 function = stateMachineOf;
             }
@@ -113,37 +120,63 @@ internal sealed class StackFrameReader : IDisposable
             type = type.DeclaringType;
         }
 
-        if (function.StartsWith('<') && TryGetSourceName(function, out var outer))
+        if (TryGetSourceName(function, out var outer, out var end))
         {
-            var marker = function.IndexOf('>', StringComparison.Ordinal) + 1;
-            var kind = marker < function.Length ? function[marker] : ' ';
+            var kind = end + 1 < function.Length ? function[end + 1] : ' ';
             function = kind switch
             {
-                'g' when function.IndexOf("__", marker, StringComparison.Ordinal) is var start and >= 0 && function.IndexOf('|', start) is var end and > 0
-                    => $"{outer}.{function[(start + 2)..end]}",
+                'g' when function.IndexOf("__", end, StringComparison.Ordinal) is var start and >= 0 && function.IndexOf('|', start) is var bar and > 0
+                    => $"{outer}.{function[(start + 2)..bar]}",
                 'b' => $"{outer}.lambda",
                 _ => outer,
             };
         }
 
-        var module = type?.FullName ?? type?.Name;
-        var package = type?.Assembly.FullName;
-        var ns = type?.Namespace ?? string.Empty;
+        var ns = type.Namespace ?? string.Empty;
         var inApp = MatchesAny(ns, _inAppInclude) || !MatchesAny(ns, _inAppExclude);
-        return new MethodFrameData(function, module, package, inApp);
+        return new MethodFrameData(function, type.FullName ?? type.Name, type.Assembly.FullName, inApp);
     }
 
-    private static bool TryGetSourceName(string generated, out string name)
+    /// <summary>
+    /// Reads the source name from a compiler-generated name <c>&lt;Name&gt;…</c>, where the name may itself be generated
+    /// (<c>&lt;&lt;Main&gt;$&gt;…</c>). <paramref name="end"/> is the index of the closing <c>&gt;</c>.
+    /// </summary>
+    internal static bool TryGetSourceName(string generated, out string name, out int end)
     {
-        var close = generated.IndexOf('>', StringComparison.Ordinal);
-        if (generated.StartsWith('<') && close > 1)
+        name = generated;
+        end = -1;
+        if (!generated.StartsWith('<'))
         {
-            name = generated[1..close];
-            return true;
+            return false;
         }
 
-        name = generated;
-        return false;
+        var depth = 0;
+        for (var i = 0; i < generated.Length; i++)
+        {
+            depth += generated[i] switch { '<' => 1, '>' => -1, _ => 0 };
+            if (depth == 0)
+            {
+                end = i;
+                break;
+            }
+        }
+
+        if (end <= 1)
+        {
+            return false;
+        }
+
+        name = generated[1..end];
+        if (name == "<Main>$")
+        {
+            name = "Main"; // the entry point generated for top-level statements
+        }
+        else if (TryGetSourceName(name, out var inner, out _))
+        {
+            name = inner;
+        }
+
+        return true;
     }
 
     private static bool MatchesAny(string ns, string[] prefixes)

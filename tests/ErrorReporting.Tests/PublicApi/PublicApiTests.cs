@@ -13,6 +13,7 @@ public sealed class PublicApiTests
     [Theory]
     [InlineData("ErrorReporting")]
     [InlineData("ErrorReporting.Testing")]
+    [InlineData("ErrorReporting.AspNetCore")]
     public void PublicApi_Package_MatchesApprovedFile(string assemblyName)
     {
         var assembly = Assembly.Load(assemblyName);
