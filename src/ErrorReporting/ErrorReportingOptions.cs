@@ -12,8 +12,8 @@ public class ErrorReportingOptions
     /// </summary>
     /// <value>
     /// The default value is <see langword="null"/>: the <c>SENTRY_DSN</c> environment variable is read. When neither
-    /// is set, or the value is empty, the reporter is disabled (reports are no-ops returning <see cref="SentryEventId.Empty"/>).
-    /// An invalid DSN fails options validation at start-up.
+    /// is set, the reporter is disabled (reports are no-ops returning <see cref="SentryEventId.Empty"/>). An empty value
+    /// disables it even when <c>SENTRY_DSN</c> is set, as in Sentry's SDKs. An invalid DSN fails options validation at start-up.
     /// </value>
     public string? Dsn { get; set; }
 
@@ -135,7 +135,8 @@ public class ErrorReportingOptions
     public bool ObserveUnobservedTaskExceptions { get; set; }
 
     /// <summary>
-    /// Gets or sets the level of events for exceptions that nobody caught.
+    /// Gets or sets the level of events reported by the process-wide hooks (<see cref="CaptureUnhandledExceptions"/>,
+    /// <see cref="CaptureUnobservedTaskExceptions"/>).
     /// </summary>
     /// <value>The default value is <see cref="SentryLevel.Error"/>, as Sentry's own SDKs send crashes; choose <see cref="SentryLevel.Fatal"/> to tell crashes apart by level.</value>
     public SentryLevel UnhandledExceptionLevel { get; set; } = SentryLevel.Error;
