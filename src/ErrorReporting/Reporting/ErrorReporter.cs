@@ -220,8 +220,17 @@ internal sealed class ErrorReporter : IErrorReporter, IAsyncDisposable, IDisposa
         return new SentryEventId(entry.EventId);
     }
 
+    /// <summary>Gets what is left of <paramref name="timeout"/> since <paramref name="started"/> (never negative; infinite stays infinite).</summary>
     private TimeSpan Remaining(TimeSpan timeout, long started)
-        => timeout == Timeout.InfiniteTimeSpan ? timeout : timeout - _time.GetElapsedTime(started) is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero;
+    {
+        if (timeout == Timeout.InfiniteTimeSpan)
+        {
+            return timeout;
+        }
+
+        var left = timeout - _time.GetElapsedTime(started);
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+    }
 
     /// <summary>Waits for a task within a timeout: its result, or the default at the timeout or when it failed.</summary>
     private async Task<T?> WaitAsync<T>(Task<T> task, TimeSpan timeout, CancellationToken cancellationToken)
