@@ -27,8 +27,7 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
     private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode OwnerOnlyDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
-    private readonly LinkedList<PendingEnvelope> _envelopes = new();
-    private readonly object _gate = new();
+    private readonly EnvelopeList _envelopes = new();
     private readonly string _directory;
     private readonly int _capacity;
     private readonly ReadOnlyMemory<byte> _sdk;
@@ -38,7 +37,6 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
     private readonly FileStream _lock;
     private readonly ArrayBufferWriter<byte> _buffer = new(8 * 1024);
     private long _fileCounter;
-    private int _events;
 
     private DiskEnvelopeStore(string directory, FileStream lockFile, int capacity, ReadOnlyMemory<byte> sdk, ReporterCounters counters, ILogger logger, Action onAdded)
     {
@@ -53,35 +51,11 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
 
     public string Directory => _directory;
 
-    public int Count
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _envelopes.Count;
-            }
-        }
-    }
+    public int Count => _envelopes.Count;
 
-    public int EventCount => Volatile.Read(ref _events);
+    public int EventCount => _envelopes.EventCount;
 
-    public long OldestSequence
-    {
-        get
-        {
-            lock (_gate)
-            {
-                var oldest = long.MaxValue;
-                foreach (var envelope in _envelopes)
-                {
-                    oldest = Math.Min(oldest, envelope.Sequence);
-                }
-
-                return oldest;
-            }
-        }
-    }
+    public long OldestSequence => _envelopes.OldestSequence;
 
     /// <summary>
     /// Opens the cache for a DSN under <paramref name="root"/> (a folder per DSN), restoring what an earlier process left.
@@ -133,77 +107,27 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
             Log.CacheWriteFailed(_logger, exception, path ?? _directory);
         }
 
-        List<PendingEnvelope>? evicted = null;
-        lock (_gate)
-        {
-            _envelopes.AddLast(envelope);
-            if (envelope.HasEvent)
-            {
-                _events++;
-            }
-
-            while (_envelopes.Count > _capacity && EvictOldest() is { } victim)
-            {
-                (evicted ??= []).Add(victim);
-            }
-        }
-
-        if (evicted is not null)
-        {
-            foreach (var victim in evicted)
-            {
-                Delete(victim);
-                if (victim.HasEvent)
-                {
-                    _counters.Drop(DiscardReason.CacheOverflow);
-                }
-            }
-        }
-
+        _envelopes.TryAdd(envelope);
+        Evict();
         _onAdded();
         return ValueTask.CompletedTask;
     }
 
-    public void PeekOldest(List<PendingEnvelope> into, int count)
-    {
-        into.Clear();
-        lock (_gate)
-        {
-            for (var node = _envelopes.First; node is not null && into.Count < count; node = node.Next)
-            {
-                into.Add(node.Value);
-            }
-        }
-    }
+    public void PeekOldest(List<PendingEnvelope> into, int count) => _envelopes.PeekOldest(into, count);
 
     public void Remove(PendingEnvelope envelope)
     {
-        lock (_gate)
+        if (_envelopes.Remove(envelope) >= 0)
         {
-            if (!_envelopes.Remove(envelope))
-            {
-                return;
-            }
-
-            if (envelope.HasEvent)
-            {
-                _events--;
-            }
+            Delete(envelope);
         }
-
-        Delete(envelope);
     }
 
     public void Dispose()
     {
-        lock (_gate)
+        foreach (var envelope in _envelopes.RemoveAll())
         {
-            foreach (var envelope in _envelopes)
-            {
-                envelope.Dispose(); // the files stay for the next process
-            }
-
-            _envelopes.Clear();
+            envelope.Dispose(); // the files stay for the next process
         }
 
         _lock.Dispose();
@@ -253,23 +177,17 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
         return string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow.Ticks:D19}-{Environment.ProcessId:D7}-{counter:D9}-{envelope.EventId}{Extension}");
     }
 
-    private PendingEnvelope? EvictOldest()
+    /// <summary>Deletes the oldest envelopes beyond the capacity (never one being sent), counted as <c>cache_overflow</c>.</summary>
+    private void Evict()
     {
-        for (var node = _envelopes.First; node is not null; node = node.Next)
+        foreach (var victim in _envelopes.RemoveOldestBeyond(_capacity) ?? [])
         {
-            if (!node.Value.InFlight)
+            Delete(victim);
+            if (victim.HasEvent)
             {
-                _envelopes.Remove(node);
-                if (node.Value.HasEvent)
-                {
-                    _events--;
-                }
-
-                return node.Value;
+                _counters.Drop(DiscardReason.CacheOverflow);
             }
         }
-
-        return null;
     }
 
     private void Delete(PendingEnvelope envelope)
@@ -304,13 +222,7 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
         {
             if (TryReadStored(path, out var eventId, out var itemsOffset, out var problem))
             {
-                var envelope = PendingEnvelope.FromFile(PendingEnvelope.RestoredSequence, eventId, path, itemsOffset);
-                _envelopes.AddLast(envelope);
-                if (envelope.HasEvent)
-                {
-                    _events++;
-                }
-
+                _envelopes.TryAdd(PendingEnvelope.FromFile(PendingEnvelope.RestoredSequence, eventId, path, itemsOffset));
                 restored++;
             }
             else
@@ -326,14 +238,7 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
             Log.CacheRestored(_logger, restored, _directory);
         }
 
-        while (_envelopes.Count > _capacity && EvictOldest() is { } victim)
-        {
-            Delete(victim);
-            if (victim.HasEvent)
-            {
-                _counters.Drop(DiscardReason.CacheOverflow);
-            }
-        }
+        Evict();
     }
 
     /// <summary>Checks a cache file's framing: a JSON header line, then items whose <c>length</c> matches the bytes.</summary>

@@ -9,12 +9,11 @@ internal sealed class MemoryEnvelopeStore : IEnvelopeStore
 {
     public const int DefaultCapacity = 16;
 
-    private readonly LinkedList<PendingEnvelope> _envelopes = new();
+    private readonly EnvelopeList _envelopes = new();
     private readonly object _gate = new();
     private readonly int _capacity;
     private readonly Action _onAdded;
     private TaskCompletionSource? _room;
-    private int _events;
 
     public MemoryEnvelopeStore(Action onAdded, int capacity = DefaultCapacity)
     {
@@ -22,35 +21,11 @@ internal sealed class MemoryEnvelopeStore : IEnvelopeStore
         _capacity = capacity;
     }
 
-    public int Count
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _envelopes.Count;
-            }
-        }
-    }
+    public int Count => _envelopes.Count;
 
-    public int EventCount => Volatile.Read(ref _events);
+    public int EventCount => _envelopes.EventCount;
 
-    public long OldestSequence
-    {
-        get
-        {
-            lock (_gate)
-            {
-                var oldest = long.MaxValue;
-                foreach (var envelope in _envelopes)
-                {
-                    oldest = Math.Min(oldest, envelope.Sequence);
-                }
-
-                return oldest;
-            }
-        }
-    }
+    public long OldestSequence => _envelopes.OldestSequence;
 
     public async ValueTask AddAsync(PendingEnvelope envelope, CancellationToken cancellationToken)
     {
@@ -59,14 +34,8 @@ internal sealed class MemoryEnvelopeStore : IEnvelopeStore
             Task room;
             lock (_gate)
             {
-                if (_envelopes.Count < _capacity)
+                if (_envelopes.TryAdd(envelope, _capacity))
                 {
-                    _envelopes.AddLast(envelope);
-                    if (envelope.HasEvent)
-                    {
-                        _events++;
-                    }
-
                     break;
                 }
 
@@ -80,34 +49,20 @@ internal sealed class MemoryEnvelopeStore : IEnvelopeStore
         _onAdded();
     }
 
-    public void PeekOldest(List<PendingEnvelope> into, int count)
-    {
-        into.Clear();
-        lock (_gate)
-        {
-            for (var node = _envelopes.First; node is not null && into.Count < count; node = node.Next)
-            {
-                into.Add(node.Value);
-            }
-        }
-    }
+    public void PeekOldest(List<PendingEnvelope> into, int count) => _envelopes.PeekOldest(into, count);
 
     public void Remove(PendingEnvelope envelope)
     {
         TaskCompletionSource? room = null;
         lock (_gate)
         {
-            if (!_envelopes.Remove(envelope))
+            var remaining = _envelopes.Remove(envelope);
+            if (remaining < 0)
             {
                 return;
             }
 
-            if (envelope.HasEvent)
-            {
-                _events--;
-            }
-
-            if (_room is not null && _envelopes.Count <= _capacity / 2)
+            if (_room is not null && remaining <= _capacity / 2)
             {
                 room = _room;
                 _room = null;
@@ -120,14 +75,13 @@ internal sealed class MemoryEnvelopeStore : IEnvelopeStore
 
     public void Dispose()
     {
+        foreach (var envelope in _envelopes.RemoveAll())
+        {
+            envelope.Dispose();
+        }
+
         lock (_gate)
         {
-            foreach (var envelope in _envelopes)
-            {
-                envelope.Dispose();
-            }
-
-            _envelopes.Clear();
             _room?.TrySetResult();
         }
     }
