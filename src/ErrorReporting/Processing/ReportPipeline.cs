@@ -28,7 +28,7 @@ internal sealed class ReportPipeline
         Store = store;
         Flush = flush;
         Logger = logger;
-        _workerTask = RunGuardedAsync(worker.RunAsync, logger, stopping);
+        _workerTask = RunOnDedicatedThread(worker.Run, logger, stopping);
         _senderTask = RunGuardedAsync(sender.RunAsync, logger, stopping);
     }
 
@@ -91,6 +91,33 @@ internal sealed class ReportPipeline
         }
 
         return new MemoryEnvelopeStore(onAdded);
+    }
+
+    /// <summary>Runs the worker on its own background thread; the task completes when the thread ends.</summary>
+    private static Task RunOnDedicatedThread(Action<CancellationToken> run, ILogger logger, CancellationToken stopping)
+    {
+        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                run(stopping);
+            }
+            catch (Exception exception)
+            {
+                Log.WorkerFailed(logger, exception);
+            }
+            finally
+            {
+                ended.TrySetResult();
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "ErrorReporting worker",
+        };
+        thread.Start();
+        return ended.Task;
     }
 
     private static async Task RunGuardedAsync(Func<CancellationToken, Task> run, ILogger logger, CancellationToken stopping)

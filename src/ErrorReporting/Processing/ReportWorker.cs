@@ -12,7 +12,8 @@ namespace ErrorReporting.Processing;
 /// <summary>
 /// The building half of the background worker: takes reports from the queue in order, marks their exceptions as
 /// reported, builds the event, applies <see cref="ErrorReportingOptions.BeforeSend"/>, serializes it into an envelope
-/// item and hands it to the store. Runs on one thread-pool task; nothing here runs on a caller's thread.
+/// item and hands it to the store. Runs on a dedicated background thread, so that waking it never touches (or waits for)
+/// the thread pool; nothing here runs on a caller's thread.
 /// </summary>
 internal sealed class ReportWorker : IDisposable
 {
@@ -60,7 +61,8 @@ internal sealed class ReportWorker : IDisposable
     /// <summary>Gets the number of queued reports fully handed on (stored or dropped): reports 0 … n-1 are done with.</summary>
     public long ProcessedCount => Volatile.Read(ref _processed);
 
-    public async Task RunAsync(CancellationToken stopping)
+    /// <summary>Runs the loop on the calling thread (a dedicated thread) until <paramref name="stopping"/> is canceled.</summary>
+    public void Run(CancellationToken stopping)
     {
         try
         {
@@ -72,7 +74,12 @@ internal sealed class ReportWorker : IDisposable
                     var envelope = Process(entry, sequence);
                     if (envelope is not null)
                     {
-                        await _store.AddAsync(envelope, stopping).ConfigureAwait(false);
+                        // Waits only when the in-memory store is full (the sender is behind).
+                        var adding = _store.AddAsync(envelope, stopping);
+                        if (!adding.IsCompletedSuccessfully)
+                        {
+                            adding.AsTask().GetAwaiter().GetResult();
+                        }
                     }
 
                     Volatile.Write(ref _processed, sequence + 1);
@@ -85,7 +92,7 @@ internal sealed class ReportWorker : IDisposable
                     return;
                 }
 
-                await _queue.WaitToDequeueAsync(stopping).ConfigureAwait(false);
+                _queue.WaitToDequeue(stopping);
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)

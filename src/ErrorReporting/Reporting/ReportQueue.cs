@@ -1,22 +1,24 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
-using System.Threading.Tasks.Sources;
 
 namespace ErrorReporting.Reporting;
 
 /// <summary>
 /// A bounded multi-producer, single-consumer queue of <see cref="ReportEntry"/> values. Enqueuing is lock-free and
 /// allocation-free (D. Vyukov's bounded queue: one compare-and-swap on the position, one release of the cell);
-/// the consumer sleeps on an allocation-free signal that a producer sets only when the consumer waits.
+/// the consumer sleeps on its own thread, on a semaphore that a producer releases only when the consumer waits.
 /// </summary>
 /// <remarks>
 /// The position of an entry (0, 1, 2, … in acceptance order) is its sequence number: <see cref="EnqueuedCount"/>
 /// taken at some moment is the number of reports accepted before it, which is what a flush waits for.
 /// </remarks>
+[SuppressMessage("Reliability", "CA1001:Types that own disposable fields should be disposable", Justification = "The SemaphoreSlim's wait handle is never created, so it holds nothing to release; disposing it could make a report racing with shutdown throw.")]
 internal sealed class ReportQueue
 {
     private readonly Cell[] _cells;
     private readonly int _capacity;
-    private readonly ConsumerSignal _signal = new();
+    // The consumer sleeps on its own thread; releasing a semaphore allocates nothing and does not use the thread pool.
+    private readonly SemaphoreSlim _signal = new(0);
     private PaddedLong _enqueuePosition;
     private PaddedLong _dequeuePosition;
 
@@ -83,7 +85,7 @@ internal sealed class ReportQueue
         Interlocked.Exchange(ref cell.Sequence, position + 1);
         if (Volatile.Read(ref _consumerWaiting) != 0 && Interlocked.Exchange(ref _consumerWaiting, 0) != 0)
         {
-            _signal.Set();
+            _signal.Release();
         }
 
         return true;
@@ -110,25 +112,29 @@ internal sealed class ReportQueue
     }
 
     /// <summary>
-    /// Waits until an entry may be available. Only the single consumer may call this.
+    /// Blocks until an entry may be available or <paramref name="cancellationToken"/> is canceled. Only the single
+    /// consumer may call this (on its own thread).
     /// </summary>
-    public ValueTask WaitToDequeueAsync(CancellationToken cancellationToken)
+    public void WaitToDequeue(CancellationToken cancellationToken)
     {
-        _signal.Reset(cancellationToken);
         Interlocked.Exchange(ref _consumerWaiting, 1);
         var position = _dequeuePosition.Value;
         if (Volatile.Read(ref _cells[(int)(position % _capacity)].Sequence) == position + 1 || cancellationToken.IsCancellationRequested)
         {
-            // Something arrived between the consumer's last look and the flag: do not sleep.
-            if (Interlocked.Exchange(ref _consumerWaiting, 0) != 0)
-            {
-                return ValueTask.CompletedTask;
-            }
-
-            // A producer took the flag and will set the signal: fall through and consume it.
+            // Something arrived between the consumer's last look and the flag: do not sleep. (If a producer took the
+            // flag meanwhile, it released the semaphore; the next wait returns at once, which is harmless.)
+            Interlocked.Exchange(ref _consumerWaiting, 0);
+            return;
         }
 
-        return _signal.WaitAsync();
+        try
+        {
+            _signal.Wait(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping: the caller checks its token.
+        }
     }
 
     /// <summary>Wakes the consumer (used to stop it).</summary>
@@ -136,7 +142,7 @@ internal sealed class ReportQueue
     {
         if (Interlocked.Exchange(ref _consumerWaiting, 0) != 0)
         {
-            _signal.Set();
+            _signal.Release();
         }
     }
 
@@ -151,44 +157,5 @@ internal sealed class ReportQueue
     {
         [FieldOffset(64)]
         public long Value;
-    }
-
-    /// <summary>
-    /// A reusable single-waiter signal. Setting it queues the waiting continuation to the thread pool without
-    /// allocating, so a producer never runs the consumer's code and never allocates.
-    /// </summary>
-    private sealed class ConsumerSignal : IValueTaskSource
-    {
-        private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
-        private CancellationTokenRegistration _registration;
-        private int _completed;
-
-        public void Reset(CancellationToken cancellationToken)
-        {
-            _registration.Dispose();
-            _core.Reset();
-            _completed = 0;
-            if (cancellationToken.CanBeCanceled)
-            {
-                _registration = cancellationToken.UnsafeRegister(static state => ((ConsumerSignal)state!).Set(), this);
-            }
-        }
-
-        public ValueTask WaitAsync() => new(this, _core.Version);
-
-        public void Set()
-        {
-            if (Interlocked.Exchange(ref _completed, 1) == 0)
-            {
-                _core.SetResult(true);
-            }
-        }
-
-        public void GetResult(short token) => _core.GetResult(token);
-
-        public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
-
-        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
-            => _core.OnCompleted(continuation, state, token, flags);
     }
 }

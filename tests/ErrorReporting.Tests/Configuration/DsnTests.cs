@@ -41,4 +41,48 @@ public sealed class DsnTests
         Assert.DoesNotContain("publickey123", dsn.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("secret456", dsn.ToString(), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("https://key@o1.ingest.us.sentry.io/123")]
+    [InlineData("HTTPS://Key@Sentry.Example.COM/42")]
+    [InlineData("https://key:secret@sentry.example.com:8443/path/to/7")]
+    [InlineData("http://abc@127.0.0.1:9000/42")]
+    [InlineData("http://abc@localhost:80/42")]
+    [InlineData("https://abc@host:443/x/y/z/1")]
+    [InlineData("http://a_b-c.d~e@host-name.example:0080/p.q/99")]
+    [InlineData("https://key@host/a.b/c")]
+    public void TryParse_PlainShape_ReadsExactlyWhatUriReads(string value)
+    {
+        Assert.True(Dsn.TryParsePlain(value, out var plain));
+        Assert.True(Dsn.TryParseUri(value, out var viaUri, out _));
+
+        Assert.Equal(viaUri.EnvelopeUrl, plain.EnvelopeUrl);
+        Assert.Equal(viaUri.EnvelopeUri, plain.EnvelopeUri);
+        Assert.Equal(viaUri.PublicKey, plain.PublicKey);
+        Assert.Equal(viaUri.SecretKey, plain.SecretKey);
+        Assert.Equal(viaUri.ProjectId, plain.ProjectId);
+        Assert.Equal(viaUri.Redacted, plain.Redacted);
+    }
+
+    [Theory]
+    [InlineData("https://k%40y@host/1")]
+    [InlineData("https://key@[::1]:9000/1")]
+    [InlineData("https://key@bücher.example/1")]
+    [InlineData("https://key@host/1?x=y")]
+    [InlineData("https://key@host/./1")]
+    [InlineData("https://key@host/.")]
+    [InlineData("https://key@host:0/1")]
+    [InlineData("https://key@host:99999/1")]
+    [InlineData("https://key@-host/1")]
+    public void TryParsePlain_AnythingElse_LeavesItToUri(string value)
+        => Assert.False(Dsn.TryParsePlain(value, out _));
+
+    [Fact]
+    public void TryParse_EscapedAndIpv6Dsns_AreReadThroughUri()
+    {
+        Assert.True(Dsn.TryParse("https://k%40y@[::1]:9000/1", out var dsn, out _));
+
+        Assert.Equal("k@y", dsn.PublicKey);
+        Assert.Equal("https://[::1]:9000/api/1/envelope/", dsn.EnvelopeUrl);
+    }
 }

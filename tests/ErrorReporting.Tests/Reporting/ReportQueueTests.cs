@@ -47,23 +47,25 @@ public sealed class ReportQueueTests
         var queue = new ReportQueue(64);
         var received = new List<int>();
         using var stop = new CancellationTokenSource();
-        var consumer = Task.Run(async () =>
-        {
-            while (true)
+        var consumer = Task.Factory.StartNew(
+            () =>
             {
-                while (queue.TryDequeue(out var entry))
+                while (true)
                 {
-                    received.Add((int)entry.TimestampTicks);
-                }
+                    while (queue.TryDequeue(out var entry))
+                    {
+                        received.Add((int)entry.TimestampTicks);
+                    }
 
-                if (stop.IsCancellationRequested && queue.Count == 0)
-                {
-                    return;
-                }
+                    if (stop.IsCancellationRequested && queue.Count == 0)
+                    {
+                        return;
+                    }
 
-                await queue.WaitToDequeueAsync(stop.Token);
-            }
-        });
+                    queue.WaitToDequeue(stop.Token);
+                }
+            },
+            TaskCreationOptions.LongRunning);
 
         var accepted = await Task.WhenAll(Enumerable.Range(0, producers).Select(p => Task.Run(() =>
         {
@@ -93,16 +95,36 @@ public sealed class ReportQueueTests
     }
 
     [Fact]
-    public async Task WaitToDequeueAsync_EntryArrivesLater_Completes()
+    public async Task WaitToDequeue_EntryArrivesLater_Wakes()
     {
         var queue = new ReportQueue(4);
-        var waiting = queue.WaitToDequeueAsync(CancellationToken.None).AsTask();
+        using var consumerWaits = new ManualResetEventSlim();
+        var waiting = Task.Factory.StartNew(
+            () =>
+            {
+                consumerWaits.Set();
+                queue.WaitToDequeue(CancellationToken.None);
+            },
+            TaskCreationOptions.LongRunning);
+        consumerWaits.Wait(TimeSpan.FromSeconds(10));
 
-        Assert.False(waiting.IsCompleted);
         queue.TryEnqueue(Entry(1));
 
         await waiting.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal([1], Drain(queue));
+    }
+
+    [Fact]
+    public async Task WaitToDequeue_Canceled_Returns()
+    {
+        var queue = new ReportQueue(4);
+        using var stop = new CancellationTokenSource();
+        var waiting = Task.Factory.StartNew(() => queue.WaitToDequeue(stop.Token), TaskCreationOptions.LongRunning);
+
+        await stop.CancelAsync();
+
+        await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, queue.Count);
     }
 
     private static ReportEntry Entry(int value) => new() { TimestampTicks = value, Message = "m" };
