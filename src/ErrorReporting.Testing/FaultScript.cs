@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ErrorReporting.Testing;
 
 /// <summary>
@@ -73,6 +75,7 @@ public sealed class FaultScript
         Handler = null;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal FaultResponse? Next(ReceivedRequestInfo request)
     {
         lock (_gate)

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ErrorReporting.Testing;
 
 /// <summary>
@@ -23,6 +25,7 @@ public enum RequestOutcome
 /// </summary>
 public sealed class ReceivedRequestInfo
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal ReceivedRequestInfo(int sequence, DateTimeOffset receivedAt, TimeSpan sinceStart, string method, string path, string? eventId, int bodyLength)
     {
         Sequence = sequence;
@@ -94,6 +97,7 @@ public sealed class ReceivedRequestInfo
         return text;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal ReceivedRequestInfo Complete(RequestOutcome outcome, int? statusCode, FaultResponse? fault, bool recorded, string? detail)
         => new(Sequence, ReceivedAt, SinceStart, Method, Path, EventId, BodyLength)
         {

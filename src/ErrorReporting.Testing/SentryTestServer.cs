@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Text;
 using ErrorReporting.Testing.Internal;
 using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Abstractions;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -240,16 +242,36 @@ public sealed class SentryTestServer : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private async Task HandleAsync(HttpContext context)
+    /// <summary>
+    /// Handles a request: synchronously when the body is already buffered, there is no fault to apply and the answer
+    /// fits the response buffer (the usual case); otherwise it continues asynchronously.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private Task HandleAsync(HttpContext context)
     {
         var sequence = Interlocked.Increment(ref _sequence);
         var sinceStart = _time.GetElapsedTime(_started);
-        var result = await Receiver.ReceiveAsync(context).ConfigureAwait(false);
+        var receiving = Receiver.ReceiveAsync(context);
+        return receiving.IsCompletedSuccessfully
+            ? RespondAsync(context, sequence, sinceStart, receiving.Result)
+            : HandleRestAsync(context, sequence, sinceStart, receiving);
+    }
+
+    private async Task HandleRestAsync(HttpContext context, int sequence, TimeSpan sinceStart, ValueTask<ReceiveResult> receiving)
+    {
+        var result = await receiving.ConfigureAwait(false);
+        await RespondAsync(context, sequence, sinceStart, result).ConfigureAwait(false);
+    }
+
+    /// <summary>Logs the request and answers it: normally (synchronously when the write completes at once), or as the next fault says.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private Task RespondAsync(HttpContext context, int sequence, TimeSpan sinceStart, ReceiveResult result)
+    {
         var request = new ReceivedRequestInfo(sequence, result.ReceivedAt, sinceStart, result.Method, result.Path, result.EventId, result.BodyLength);
         if (result.ClientDisconnected)
         {
             Log(request.Complete(RequestOutcome.Aborted, null, null, recorded: false, result.Detail));
-            return;
+            return Task.CompletedTask;
         }
 
         FaultResponse? fault;
@@ -263,13 +285,53 @@ public sealed class SentryTestServer : IAsyncDisposable
             fault = FaultResponse.Status(StatusCodes.Status500InternalServerError, SentryEnvelopeReceiver.JsonObject("detail", detail));
         }
 
+        if (fault is not null && (fault.Kind != FaultResponse.FaultKind.Normal || fault.Delay > TimeSpan.Zero))
+        {
+            return ApplyFaultAsync(context, result, request, fault);
+        }
+
+        // Record and log before answering: once the client has its response, the test sees the request.
+        Receiver.Record(result);
+        Log(request.Complete(RequestOutcome.Answered, result.StatusCode, fault, result.Accepted, result.Detail));
+        Task writing;
+        try
+        {
+            writing = SentryEnvelopeReceiver.WriteResponseAsync(context, result, fault?.Headers, context.RequestAborted);
+        }
+        catch (Exception exception) when (exception is IOException or OperationCanceledException)
+        {
+            context.Abort();
+            return Task.CompletedTask;
+        }
+
+        return writing.IsCompletedSuccessfully ? Task.CompletedTask : AbortIfWriteFailsAsync(context, writing);
+    }
+
+    private static async Task AbortIfWriteFailsAsync(HttpContext context, Task writing)
+    {
+        try
+        {
+            await writing.ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is IOException or OperationCanceledException)
+        {
+            // The client went away while the response was written; the request was already logged.
+            context.Abort();
+        }
+    }
+
+    /// <summary>Applies a fault other than an immediate normal answer: a delay, a status, a closed connection or a hang.</summary>
+    private async Task ApplyFaultAsync(HttpContext context, ReceiveResult result, ReceivedRequestInfo request, FaultResponse fault)
+    {
+        // Delays and hangs end when the server stops as well as when the client goes away.
+        var kind = fault.Kind;
         using var aborted = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
         var token = aborted.Token;
-        if (fault is { Delay: var delay } && delay > TimeSpan.Zero && fault.Kind != FaultResponse.FaultKind.Hang)
+        if (fault.Delay > TimeSpan.Zero && kind != FaultResponse.FaultKind.Hang)
         {
             try
             {
-                await Task.Delay(delay, _time, token).ConfigureAwait(false);
+                await Task.Delay(fault.Delay, _time, token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -282,17 +344,17 @@ public sealed class SentryTestServer : IAsyncDisposable
 
         try
         {
-            switch (fault?.Kind ?? FaultResponse.FaultKind.Normal)
+            switch (kind)
             {
                 case FaultResponse.FaultKind.Normal:
                     // Record and log before answering: once the client has its response, the test sees the request.
                     Receiver.Record(result);
                     Log(request.Complete(RequestOutcome.Answered, result.StatusCode, fault, result.Accepted, result.Detail));
-                    await SentryEnvelopeReceiver.WriteResponseAsync(context, result, fault?.Headers, token).ConfigureAwait(false);
+                    await SentryEnvelopeReceiver.WriteResponseAsync(context, result, fault.Headers, token).ConfigureAwait(false);
                     break;
 
                 case FaultResponse.FaultKind.Status:
-                    await AnswerStatusAsync(context, result, request, fault!, token).ConfigureAwait(false);
+                    await AnswerStatusAsync(context, result, request, fault, token).ConfigureAwait(false);
                     break;
 
                 case FaultResponse.FaultKind.CloseConnection:
@@ -346,6 +408,7 @@ public sealed class SentryTestServer : IAsyncDisposable
         await SentryEnvelopeReceiver.WriteAsync(context.Response, status, contentType, body, fault.Headers, token).ConfigureAwait(false);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Log(ReceivedRequestInfo request)
     {
         lock (_gate)
@@ -382,14 +445,41 @@ public sealed class SentryTestServer : IAsyncDisposable
         return text.ToString();
     }
 
+    /// <summary>
+    /// The application Kestrel calls. Like ASP.NET Core's own host, it keeps one <see cref="DefaultHttpContext"/> per
+    /// connection (in Kestrel's <see cref="IHostContextContainer{TContext}"/>) and reinitializes it for each request.
+    /// </summary>
     private sealed class Application(RequestDelegate handler) : IHttpApplication<HttpContext>
     {
-        public HttpContext CreateContext(IFeatureCollection contextFeatures) => new DefaultHttpContext(contextFeatures);
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public HttpContext CreateContext(IFeatureCollection contextFeatures)
+        {
+            if (contextFeatures is not IHostContextContainer<HttpContext> container)
+            {
+                return new DefaultHttpContext(contextFeatures);
+            }
 
+            if (container.HostContext is DefaultHttpContext reused)
+            {
+                reused.Initialize(contextFeatures);
+                return reused;
+            }
+
+            var context = new DefaultHttpContext(contextFeatures);
+            container.HostContext = context;
+            return context;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public Task ProcessRequestAsync(HttpContext context) => handler(context);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void DisposeContext(HttpContext context, Exception? exception)
         {
+            if (context is DefaultHttpContext defaultContext)
+            {
+                defaultContext.Uninitialize();
+            }
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ErrorReporting.Testing.Internal;
 
 /// <summary>
@@ -63,6 +65,7 @@ internal sealed class ConditionWaiters
     }
 
     /// <summary>Completes the waiters whose condition now holds. Call under the lock.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void CheckAll()
     {
         for (var i = _waiters.Count - 1; i >= 0; i--)

@@ -29,7 +29,8 @@ internal sealed class ReceiveResult
     /// <summary>Gets or sets the parsed envelope; set only when it passed every check.</summary>
     public ReceivedEnvelope? Envelope { get; set; }
 
-    public IReadOnlyList<ReceivedEvent> Events { get; set; } = [];
+    /// <summary>Gets or sets the envelope's event (an envelope carries at most one), or <see langword="null"/>.</summary>
+    public ReceivedEvent? Event { get; set; }
 
     public IReadOnlyList<ReceivedClientReport> ClientReports { get; set; } = [];
 
@@ -40,7 +41,7 @@ internal sealed class ReceiveResult
         StatusCode = statusCode;
         Detail = detail;
         Envelope = null;
-        Events = [];
+        Event = null;
         ClientReports = [];
     }
 }
