@@ -13,6 +13,7 @@ namespace ErrorReporting.Benchmarks;
 /// file and line, contexts), serialize it into an envelope item, gzip it as the transport does.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class WorkerBenchmarks
 {
     private readonly MemoryStream _compressed = new();
