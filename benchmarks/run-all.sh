@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The definitive run, for a quiet machine: every micro-benchmark (BenchmarkDotNet's default job), 10 s of end-to-end
-# throughput against SentryTestServer and against the minimal endpoint, 20 start-up runs. Takes roughly 10-15 minutes.
+# throughput against SentryTestServer and against the minimal endpoint, 20 start-up runs. Takes about 3 minutes on 2 cores.
 # Everything it prints goes to benchmarks/results/ (replaced on each run):
 #   environment.txt                     machine, runtime, commit, load average before and after
 #   *-report-github.md                  BenchmarkDotNet's tables (from BenchmarkDotNet.Artifacts/results/)
