@@ -242,8 +242,11 @@ public sealed class ReceivePathTests
     }
 
     /// <summary>Sends the body in three pieces with pauses, so the server reads most of it asynchronously.</summary>
+    /// <remarks>The pause is the scenario (a slow client), not synchronization: the outcome does not depend on its length.</remarks>
     private sealed class SlowContent(byte[] body) : HttpContent
     {
+        private static readonly TimeSpan s_pauseBetweenPieces = TimeSpan.FromMilliseconds(50);
+
         protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
         {
             var third = body.Length / 3;
@@ -251,7 +254,7 @@ public sealed class ReceivePathTests
             {
                 await stream.WriteAsync(body.AsMemory(start, length));
                 await stream.FlushAsync();
-                await Task.Delay(50);
+                await Task.Delay(s_pauseBetweenPieces);
             }
         }
 
