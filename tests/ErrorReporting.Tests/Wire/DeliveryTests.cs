@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using ErrorReporting.Diagnostics;
 using ErrorReporting.Testing;
 using ErrorReporting.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace ErrorReporting.Tests.Wire;
 
@@ -12,7 +13,7 @@ namespace ErrorReporting.Tests.Wire;
 /// Delivery against a misbehaving server (scripted per request): what the reporter accepts reaches the server exactly
 /// once, or is dropped and counted. Times are asserted only as lower bounds (the reporter must wait at least so long).
 /// </summary>
-public sealed class DeliveryTests
+public sealed class DeliveryTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task Send_ServerDownThenUp_DeliversEveryEventExactlyOnceWithTheReturnedIds()
@@ -177,6 +178,7 @@ public sealed class DeliveryTests
 
         var returned = await ReportConcurrentlyAsync(wire.Reporter, exceptions);
         await wire.FlushAsync();
+        output.WriteLine($"Longest report call: {returned.LongestCall.TotalMilliseconds:0.000} ms");
 
         var ids = returned.Ids;
         Assert.DoesNotContain(SentryEventId.Empty, ids);
@@ -202,7 +204,7 @@ public sealed class DeliveryTests
 
         // Blocking would mean waiting for the worker or the network (hundreds of ms); the bound leaves room for
         // preemption on a loaded two-core machine. The measured maximum is printed for the record.
-        Console.WriteLine($"Longest report call: {returned.LongestCall.TotalMilliseconds:0.000} ms");
+        output.WriteLine($"Longest report call: {returned.LongestCall.TotalMilliseconds:0.000} ms");
         Assert.True(returned.LongestCall < TimeSpan.FromMilliseconds(250), $"A report call took {returned.LongestCall.TotalMilliseconds} ms.");
     }
 
