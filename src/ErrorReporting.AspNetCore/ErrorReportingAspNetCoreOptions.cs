@@ -28,7 +28,7 @@ public class ErrorReportingAspNetCoreOptions
     /// </summary>
     /// <value>
     /// The default value is <c>X-Sentry-Event-Id</c> (<see cref="DefaultEventIdResponseHeader"/>).
-    /// <see langword="null"/> or empty sets no header.
+    /// <see langword="null"/>, empty or white space sets no header; surrounding white space is trimmed.
     /// </value>
     /// <remarks>A browser script on another origin reads it only if CORS exposes it (<c>Access-Control-Expose-Headers</c>).</remarks>
     public string? EventIdResponseHeader { get; set; } = DefaultEventIdResponseHeader;

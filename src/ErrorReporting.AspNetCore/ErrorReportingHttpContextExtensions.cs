@@ -51,7 +51,7 @@ public static class ErrorReportingHttpContextExtensions
     /// <param name="httpContext">The request.</param>
     /// <returns>A new context; add tags or extra data to it before passing it to a report call.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="httpContext"/> is <see langword="null"/>.</exception>
-    /// <exception cref="InvalidOperationException"><c>AddErrorReportingAspNetCore</c> was not called.</exception>
+    /// <exception cref="InvalidOperationException"><c>AddErrorReportingAspNetCore</c> was not called, or <paramref name="httpContext"/> has no <see cref="HttpContext.RequestServices"/>.</exception>
     public static ReportContext CreateReportContext(this HttpContext httpContext)
     {
         ArgumentNullException.ThrowIfNull(httpContext);

@@ -31,10 +31,10 @@ public sealed class FaultResponse
         Hang,
     }
 
-    /// <summary>Gets how long the server waits before doing the rest.</summary>
+    /// <summary>Gets how long the server waits before doing the rest: zero unless set by <see cref="WithDelay"/>.</summary>
     public TimeSpan Delay { get; }
 
-    /// <summary>Gets the extra response headers.</summary>
+    /// <summary>Gets the extra response headers: empty unless added by <see cref="WithHeader"/> or <see cref="RateLimited"/>.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Headers { get; }
 
     internal FaultKind Kind { get; }
@@ -105,6 +105,7 @@ public sealed class FaultResponse
 
     /// <summary>
     /// Returns a copy that waits <paramref name="delay"/> after reading the request, then does the rest.
+    /// A <see cref="Hang"/> ignores the delay.
     /// </summary>
     /// <param name="delay">The delay.</param>
     /// <returns>The new fault.</returns>

@@ -113,6 +113,7 @@ public sealed class ReceivedEvent
 
     /// <summary>
     /// Gets <c>mechanism.type</c> of the last exception value: what Sentry's <c>mechanism</c> tag is derived from.
+    /// <see langword="null"/> when there is no exception, or the last value has no mechanism or no <c>type</c>.
     /// </summary>
     public string? MechanismType => Exceptions.Count > 0 ? Exceptions[^1].Mechanism?.Type : null;
 

@@ -121,7 +121,7 @@ public sealed class RecordingErrorReporter : IErrorReporter
     /// <summary>
     /// Returns the recorded reports, oldest first, and optionally forgets them (atomically).
     /// </summary>
-    /// <param name="clear"><see langword="true"/> to clear the recorder as well.</param>
+    /// <param name="clear"><see langword="true"/> to clear the recorder as well (as <see cref="Clear"/> does). The default is <see langword="false"/>.</param>
     /// <returns>The reports.</returns>
     public IReadOnlyList<RecordedReport> GetSnapshot(bool clear = false)
     {
@@ -138,7 +138,7 @@ public sealed class RecordingErrorReporter : IErrorReporter
     }
 
     /// <summary>
-    /// Forgets the recorded reports.
+    /// Forgets the recorded reports. <see cref="FlushCount"/> is kept.
     /// </summary>
     public void Clear()
     {

@@ -58,8 +58,8 @@ public sealed class SentryEnvelopeReceiver
     /// <param name="publicKey">The public key requests must carry (<c>sentry_key</c>).</param>
     /// <param name="projectId">The project id the path must name.</param>
     /// <param name="secretKey">
-    /// The secret key requests must carry (<c>sentry_secret</c>), or <see langword="null"/> to accept requests without
-    /// one. When set, a request without it or with another one is refused.
+    /// The secret key requests must carry (<c>sentry_secret</c>), or <see langword="null"/> (the default) or empty to
+    /// accept requests without one. When set, a request without it or with another one is refused.
     /// </param>
     /// <exception cref="ArgumentNullException"><paramref name="publicKey"/> or <paramref name="projectId"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="publicKey"/> or <paramref name="projectId"/> is empty.</exception>
@@ -147,7 +147,10 @@ public sealed class SentryEnvelopeReceiver
     /// <param name="timeout">How long to wait at most.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>All events received so far (at least <paramref name="count"/>).</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative, or <paramref name="timeout"/> is negative and not <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="count"/> is negative, or <paramref name="timeout"/> is negative and not <see cref="Timeout.InfiniteTimeSpan"/>,
+    /// or the wait is needed and <paramref name="timeout"/> is longer than 4,294,967,294 milliseconds (about 49.7 days).
+    /// </exception>
     /// <exception cref="TimeoutException">Fewer events arrived within <paramref name="timeout"/>. The message lists what did arrive and what was refused.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
     public Task<IReadOnlyList<ReceivedEvent>> WaitForEventsAsync(int count, TimeSpan timeout, CancellationToken cancellationToken = default)
@@ -171,7 +174,10 @@ public sealed class SentryEnvelopeReceiver
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The events that satisfied the condition.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="condition"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative and not <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="timeout"/> is negative and not <see cref="Timeout.InfiniteTimeSpan"/>, or the wait is needed and
+    /// <paramref name="timeout"/> is longer than 4,294,967,294 milliseconds (about 49.7 days).
+    /// </exception>
     /// <exception cref="TimeoutException">The condition did not hold within <paramref name="timeout"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
     public Task<IReadOnlyList<ReceivedEvent>> WaitForEventsAsync(Func<IReadOnlyList<ReceivedEvent>, bool> condition, TimeSpan timeout, CancellationToken cancellationToken = default)
@@ -196,7 +202,10 @@ public sealed class SentryEnvelopeReceiver
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The event.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="eventId"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative and not <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="timeout"/> is negative and not <see cref="Timeout.InfiniteTimeSpan"/>, or the wait is needed and
+    /// <paramref name="timeout"/> is longer than 4,294,967,294 milliseconds (about 49.7 days).
+    /// </exception>
     /// <exception cref="TimeoutException">The event did not arrive within <paramref name="timeout"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
     public Task<ReceivedEvent> WaitForEventAsync(string eventId, TimeSpan timeout, CancellationToken cancellationToken = default)
@@ -238,7 +247,10 @@ public sealed class SentryEnvelopeReceiver
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The event.</returns>
     /// <exception cref="ArgumentException"><paramref name="eventId"/> is <see cref="SentryEventId.Empty"/> (the report was not accepted, so no event will arrive).</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative and not <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="timeout"/> is negative and not <see cref="Timeout.InfiniteTimeSpan"/>, or the wait is needed and
+    /// <paramref name="timeout"/> is longer than 4,294,967,294 milliseconds (about 49.7 days).
+    /// </exception>
     /// <exception cref="TimeoutException">The event did not arrive within <paramref name="timeout"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
     public Task<ReceivedEvent> WaitForEventAsync(SentryEventId eventId, TimeSpan timeout, CancellationToken cancellationToken = default)
@@ -263,7 +275,10 @@ public sealed class SentryEnvelopeReceiver
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The client reports that satisfied the condition.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="condition"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative and not <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="timeout"/> is negative and not <see cref="Timeout.InfiniteTimeSpan"/>, or the wait is needed and
+    /// <paramref name="timeout"/> is longer than 4,294,967,294 milliseconds (about 49.7 days).
+    /// </exception>
     /// <exception cref="TimeoutException">The condition did not hold within <paramref name="timeout"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
     public Task<IReadOnlyList<ReceivedClientReport>> WaitForClientReportsAsync(

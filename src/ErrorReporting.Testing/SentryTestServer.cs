@@ -115,8 +115,9 @@ public sealed class SentryTestServer : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The running server. Dispose it to stop it.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><see cref="SentryTestServerOptions.Port"/> is not between 0 and 65535.</exception>
-    /// <exception cref="ArgumentException"><see cref="SentryTestServerOptions.ProjectId"/> is empty, or contains <c>/</c>.</exception>
+    /// <exception cref="ArgumentException"><see cref="SentryTestServerOptions.ProjectId"/> is <see langword="null"/> or empty, or contains <c>/</c>.</exception>
     /// <exception cref="IOException">The port is in use.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled before the server started.</exception>
     public static async Task<SentryTestServer> StartAsync(SentryTestServerOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new SentryTestServerOptions();
@@ -187,7 +188,10 @@ public sealed class SentryTestServer : IAsyncDisposable
     /// <param name="timeout">How long to wait at most.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>All requests logged so far (at least <paramref name="count"/>).</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative, or <paramref name="timeout"/> is negative and not <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="count"/> is negative, or <paramref name="timeout"/> is negative and not <see cref="Timeout.InfiniteTimeSpan"/>,
+    /// or the wait is needed and <paramref name="timeout"/> is longer than 4,294,967,294 milliseconds (about 49.7 days).
+    /// </exception>
     /// <exception cref="TimeoutException">Fewer requests arrived within <paramref name="timeout"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
     public Task<IReadOnlyList<ReceivedRequestInfo>> WaitForRequestsAsync(int count, TimeSpan timeout, CancellationToken cancellationToken = default)

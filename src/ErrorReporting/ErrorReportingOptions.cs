@@ -5,6 +5,10 @@ namespace ErrorReporting;
 /// <summary>
 /// Options of the error reporter. Bind them from configuration (section keys are the property names) or set them in code.
 /// </summary>
+/// <remarks>
+/// The options are validated when the host starts, or without a host when the reporter is first resolved: invalid values
+/// throw an <see cref="Microsoft.Extensions.Options.OptionsValidationException"/> that names the option.
+/// </remarks>
 public class ErrorReportingOptions
 {
     /// <summary>
@@ -28,7 +32,8 @@ public class ErrorReportingOptions
     /// </summary>
     /// <value>
     /// The default value is <see langword="null"/>: the <c>SENTRY_RELEASE</c> environment variable, else
-    /// <c>{entry assembly name}@{informational version}</c> when the entry assembly has a version, else no release.
+    /// <c>{entry assembly name}@{informational version}</c> (the assembly version when it has no informational version),
+    /// else no release.
     /// </value>
     public string? Release { get; set; }
 
@@ -41,6 +46,7 @@ public class ErrorReportingOptions
     /// <summary>
     /// Gets the tags attached to every event. Per-call and scope tags with the same key override them.
     /// </summary>
+    /// <value>The default value is empty. A blank key fails options validation.</value>
     public IDictionary<string, string> DefaultTags { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
     /// <summary>
@@ -59,23 +65,23 @@ public class ErrorReportingOptions
     public int MaxQueueItems { get; set; } = 1000;
 
     /// <summary>
-    /// Gets or sets how long the reporter waits for pending events to be delivered when it is disposed, when the
-    /// process exits and when an unhandled exception terminates the process.
+    /// Gets or sets how long the reporter waits for pending events to be delivered when it is disposed, when the host
+    /// stops, when the process exits and when an unhandled exception terminates the process.
     /// </summary>
-    /// <value>The default value is 2 seconds; at most 10 minutes.</value>
+    /// <value>The default value is 2 seconds; from zero to 10 minutes.</value>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// Gets or sets the fraction of events sent, from 0 (none) to 1 (all). Events sampled out are counted and their
     /// calls return <see cref="SentryEventId.Empty"/>.
     /// </summary>
-    /// <value>The default value is 1.</value>
+    /// <value>The default value is 1 (every event).</value>
     public double SampleRate { get; set; } = 1.0;
 
     /// <summary>
     /// Gets or sets a callback that sees every event before it is sent, on the background worker: it may modify the
     /// event and return it, or return <see langword="null"/> to drop it (counted as <c>before_send</c>). An exception
-    /// thrown by the callback is logged and the event is sent unmodified.
+    /// thrown by the callback is logged and the event is sent anyway, as the callback left it.
     /// </summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public Func<SentryEvent, SentryEvent?>? BeforeSend { get; set; }
@@ -86,7 +92,10 @@ public class ErrorReportingOptions
     /// Events left by an earlier process are sent first at start-up. A sub-folder per DSN is used; folders and files are
     /// created readable by the owner only.
     /// </summary>
-    /// <value>The default value is <see langword="null"/>: no offline cache, events wait in memory only.</value>
+    /// <value>
+    /// The default value is <see langword="null"/>: no offline cache, events wait in memory only. A blank path, or one
+    /// with invalid path characters, fails options validation.
+    /// </value>
     public string? CacheDirectory { get; set; }
 
     /// <summary>
@@ -106,7 +115,7 @@ public class ErrorReportingOptions
     /// <summary>
     /// Gets or sets how long one attempt to send an envelope may take before it counts as failed and is retried.
     /// </summary>
-    /// <value>The default value is 30 seconds.</value>
+    /// <value>The default value is 30 seconds; more than zero and at most 10 minutes.</value>
     public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
@@ -158,5 +167,6 @@ public class ErrorReportingOptions
     /// <summary>
     /// Gets the namespace prefixes of the application's own code, overriding <see cref="InAppExclude"/>.
     /// </summary>
+    /// <value>The default value is empty.</value>
     public IList<string> InAppInclude { get; } = new List<string>();
 }

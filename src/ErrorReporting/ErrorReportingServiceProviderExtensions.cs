@@ -17,6 +17,7 @@ public static class ErrorReportingServiceProviderExtensions
     /// <returns>A handle that uninstalls the hooks when disposed. Installing more than once installs once.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> is <see langword="null"/>.</exception>
     /// <exception cref="InvalidOperationException"><c>AddErrorReporting</c> was not called on the service collection.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The <see cref="ErrorReportingOptions"/> are invalid (for example an invalid DSN).</exception>
     public static IDisposable InstallUnhandledExceptionHooks(this IServiceProvider services)
     {
         ArgumentNullException.ThrowIfNull(services);

@@ -41,7 +41,8 @@ public interface IErrorReporter
     /// <param name="exception">The exception to report.</param>
     /// <param name="mechanism">
     /// The mechanism that caught the exception, shown by Sentry as the <c>mechanism</c> tag
-    /// (for example <c>"AppDomain.UnhandledException"</c>). Whitespace is replaced by <c>_</c>; an empty value becomes <c>"generic"</c>.
+    /// (for example <c>"AppDomain.UnhandledException"</c>). It is trimmed and inner whitespace is replaced by <c>_</c>;
+    /// an empty or blank value becomes <c>"unhandled"</c>.
     /// </param>
     /// <param name="level">The event level. The default is <see cref="SentryLevel.Error"/>.</param>
     /// <param name="context">Optional per-call tags, extra data, user and fingerprint. Do not modify it after the call: it is read on the background worker.</param>
@@ -65,7 +66,10 @@ public interface IErrorReporter
     /// <param name="timeout">How long to wait at most. <see cref="Timeout.InfiniteTimeSpan"/> waits without limit.</param>
     /// <param name="cancellationToken">Cancels the wait (not the delivery).</param>
     /// <returns><see langword="true"/> when everything was delivered or dropped within <paramref name="timeout"/>; otherwise <see langword="false"/>.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative and not <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="timeout"/> is negative and not <see cref="Timeout.InfiniteTimeSpan"/>; with the enabled reporter, also
+    /// when it is longer than 4,294,967,294 milliseconds (about 49.7 days).
+    /// </exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
     ValueTask<bool> FlushAsync(TimeSpan timeout, CancellationToken cancellationToken = default);
 }

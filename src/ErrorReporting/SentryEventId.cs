@@ -73,10 +73,12 @@ public readonly struct SentryEventId : IEquatable<SentryEventId>, ISpanFormattab
     string IFormattable.ToString(string? format, IFormatProvider? formatProvider) => ToString();
 
     /// <inheritdoc />
+    /// <remarks><paramref name="format"/> and <paramref name="provider"/> are ignored: the id is always written as 32 lowercase hexadecimal characters.</remarks>
     public bool TryFormat(Span<char> destination, out int charsWritten, ReadOnlySpan<char> format = default, IFormatProvider? provider = null)
         => _value.TryFormat(destination, out charsWritten, "N");
 
     /// <inheritdoc />
+    /// <remarks><paramref name="format"/> and <paramref name="provider"/> are ignored: the id is always written as 32 lowercase hexadecimal characters.</remarks>
     public bool TryFormat(Span<byte> utf8Destination, out int bytesWritten, ReadOnlySpan<char> format = default, IFormatProvider? provider = null)
         => _value.TryFormat(utf8Destination, out bytesWritten, "N");
 

@@ -33,7 +33,7 @@ public sealed class SentryEvent
     /// <summary>Gets the reported .NET exception, or <see langword="null"/> for a message. It is not sent; <see cref="Exceptions"/> is.</summary>
     public Exception? Exception { get; }
 
-    /// <summary>Gets or sets the level.</summary>
+    /// <summary>Gets or sets the level: the reported one, or <see cref="SentryLevel.Error"/> for a new instance.</summary>
     public SentryLevel Level { get; set; } = SentryLevel.Error;
 
     /// <summary>Gets or sets the message (<c>logentry.message</c>); set for message reports.</summary>

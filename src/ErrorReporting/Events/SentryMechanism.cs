@@ -7,6 +7,7 @@ namespace ErrorReporting.Events;
 public sealed class SentryMechanism
 {
     /// <summary>Gets or sets the mechanism type, for example <c>generic</c>, <c>chained</c> or <c>AppDomain.UnhandledException</c>.</summary>
+    /// <value>The default value is <c>generic</c>; a blank value is sent as <c>generic</c>.</value>
     public string Type { get; set; } = "generic";
 
     /// <summary>Gets or sets a human-readable description.</summary>
