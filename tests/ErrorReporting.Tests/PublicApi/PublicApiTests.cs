@@ -5,8 +5,9 @@ using System.Text;
 namespace ErrorReporting.Tests.PublicApi;
 
 /// <summary>
-/// Locks each package's public surface: it is rendered to text and compared with the approved file next to this test.
-/// A deliberate change is approved by copying the <c>.received.txt</c> file over the <c>.approved.txt</c> one.
+/// Locks each package's public surface: it is rendered to text and compared with <c>src/&lt;package&gt;/PublicAPI.approved.txt</c>.
+/// A deliberate change is approved by copying the <c>PublicAPI.received.txt</c> file written beside it over the approved one,
+/// in the same commit as the change.
 /// </summary>
 public sealed class PublicApiTests
 {
@@ -18,9 +19,9 @@ public sealed class PublicApiTests
     {
         var assembly = Assembly.Load(assemblyName);
         var rendered = Render(assembly);
-        var folder = Path.Combine(FindSourceFolder(), "PublicApi");
-        var approvedPath = Path.Combine(folder, $"{assemblyName}.approved.txt");
-        var receivedPath = Path.Combine(folder, $"{assemblyName}.received.txt");
+        var folder = Path.Combine(FindRepositoryRoot(), "src", assemblyName);
+        var approvedPath = Path.Combine(folder, "PublicAPI.approved.txt");
+        var receivedPath = Path.Combine(folder, "PublicAPI.received.txt");
         var approved = File.Exists(approvedPath) ? File.ReadAllText(approvedPath).ReplaceLineEndings("\n") : string.Empty;
 
         if (rendered != approved)
@@ -119,5 +120,14 @@ public sealed class PublicApiTests
         return name;
     }
 
-    private static string FindSourceFolder([CallerFilePath] string path = "") => Path.GetDirectoryName(Path.GetDirectoryName(path)!)!;
+    private static string FindRepositoryRoot([CallerFilePath] string path = "")
+    {
+        var folder = Path.GetDirectoryName(path);
+        while (folder is not null && !File.Exists(Path.Combine(folder, "ErrorReporting.sln")))
+        {
+            folder = Path.GetDirectoryName(folder);
+        }
+
+        return folder ?? throw new InvalidOperationException($"No ErrorReporting.sln above {path}.");
+    }
 }
