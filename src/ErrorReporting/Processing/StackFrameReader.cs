@@ -47,6 +47,12 @@ internal sealed class StackFrameReader : IDisposable
             var method = GetMethod(frames[i]);
             if (method is null)
             {
+                // Native AOT keeps reflection metadata for few methods, but the runtime still names each frame.
+                if (DescribeWithoutMetadata(frames[i].ToString()) is { } described)
+                {
+                    target.Frames.Add(new SentryStackFrame { Function = described.Function, Module = described.Module, InApp = described.InApp });
+                }
+
                 continue;
             }
 
@@ -138,6 +144,35 @@ internal sealed class StackFrameReader : IDisposable
     }
 
     /// <summary>
+    /// Describes a frame whose method has no metadata from the text the runtime gives it, as Native AOT does:
+    /// <c>Namespace.Type.Method(Int32) + 0x36 at offset 54 in file:line:column &lt;filename unknown&gt;:0:0</c>.
+    /// Returns <see langword="null"/> when the text names no method.
+    /// </summary>
+    internal MethodFrameData? DescribeWithoutMetadata(string text)
+    {
+        var end = text.IndexOf(" + 0x", StringComparison.Ordinal);
+        var signature = (end >= 0 ? text[..end] : text).Trim();
+        var parameters = signature.IndexOf('(', StringComparison.Ordinal);
+        var qualified = parameters >= 0 ? signature[..parameters] : signature;
+        if (qualified.Length == 0 || !(char.IsLetter(qualified[0]) || qualified[0] == '_') || qualified.Contains(' ', StringComparison.Ordinal))
+        {
+            return null; // "<unknown>", a bare address
+        }
+
+        var dot = qualified.LastIndexOf('.');
+        var function = dot >= 0 ? qualified[(dot + 1)..] : qualified;
+        var type = dot > 0 ? qualified[..dot] : null;
+        if (TryGetSourceName(function, out var source, out _))
+        {
+            function = source;
+        }
+
+        var ns = type is not null && type.LastIndexOf('.') is var typeDot and > 0 ? type[..typeDot] : string.Empty;
+        var inApp = MatchesAny(ns, _inAppInclude) || !MatchesAny(ns, _inAppExclude);
+        return new MethodFrameData(function, type, Package: null, inApp);
+    }
+
+    /// <summary>
     /// Reads the source name from a compiler-generated name <c>&lt;Name&gt;…</c>, where the name may itself be generated
     /// (<c>&lt;&lt;Main&gt;$&gt;…</c>). <paramref name="end"/> is the index of the closing <c>&gt;</c>.
     /// </summary>
@@ -192,5 +227,5 @@ internal sealed class StackFrameReader : IDisposable
         return false;
     }
 
-    private sealed record MethodFrameData(string Function, string? Module, string? Package, bool InApp);
+    internal sealed record MethodFrameData(string Function, string? Module, string? Package, bool InApp);
 }

@@ -54,4 +54,33 @@ public sealed class StackFrameReaderTests
 
         static void Local() => throw new InvalidOperationException("local");
     }
+
+    [Theory]
+    [InlineData("Thrower.Inner(Int32) + 0x36 at offset 54 in file:line:column <filename unknown>:0:0", "Inner", "Thrower", true)]
+    [InlineData("Shop.Orders.OrderService.Place(Order, Boolean) + 0x1f", "Place", "Shop.Orders.OrderService", true)]
+    [InlineData("System.Threading.Tasks.Task.Wait() + 0x5", "Wait", "System.Threading.Tasks.Task", false)]
+    [InlineData("Program.<Main>$(String[] args) + 0x31 at offset 49", "Main", "Program", true)]
+    public void DescribeWithoutMetadata_NativeAotFrameText_ReadsFunctionModuleAndInApp(string text, string function, string module, bool inApp)
+    {
+        using var reader = new StackFrameReader(["System"], []);
+
+        var data = reader.DescribeWithoutMetadata(text);
+
+        Assert.NotNull(data);
+        Assert.Equal(function, data.Function);
+        Assert.Equal(module, data.Module);
+        Assert.Equal(inApp, data.InApp);
+    }
+
+    [Theory]
+    [InlineData("<unknown>")]
+    [InlineData("")]
+    [InlineData("   ")]
+    [InlineData("0x00007F3A12345678 + 0x10")]
+    public void DescribeWithoutMetadata_NoMethodName_ReturnsNull(string text)
+    {
+        using var reader = new StackFrameReader([], []);
+
+        Assert.Null(reader.DescribeWithoutMetadata(text));
+    }
 }
