@@ -1,0 +1,55 @@
+using ErrorReporting.Packages.Tests.Infrastructure;
+using ErrorReporting.Testing;
+
+namespace ErrorReporting.Packages.Tests;
+
+/// <summary>
+/// The ErrorReporting package in a Native AOT app (<c>Consumers/AotSmoke</c>, net8.0): published with zero trim/AOT
+/// warnings, run as a native binary (no .NET runtime involved), it reports to the test server.
+/// </summary>
+[Collection(PackedPackagesDefinition.Name)]
+public sealed class AotSmokeTests(PackedPackages packages)
+{
+    private static readonly TimeSpan PublishTimeout = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(1);
+
+    [Fact]
+    public async Task AotSmoke_PublishedNatively_HasNoTrimOrAotWarningsAndReportsToTheTestServer()
+    {
+        await using var server = await SentryTestServer.StartAsync();
+        var project = packages.CreateConsumer("AotSmoke");
+        var output = Path.Combine(project, "out");
+
+        var publish = await DotNetCli.RunAsync(
+            "dotnet",
+            ["publish", "-c", "Release", "-r", "linux-x64", "-o", output, $"-p:ErrorReportingVersion={packages.Version}"],
+            project,
+            PublishTimeout,
+            packages.ConsumerEnvironment);
+
+        Assert.DoesNotContain(": warning ", publish, StringComparison.OrdinalIgnoreCase);
+        var binary = Path.Combine(output, "AotSmoke");
+        Assert.Equal("\u007fELF"u8.ToArray(), File.ReadAllBytes(binary)[..4]);
+        Assert.False(File.Exists(Path.Combine(output, "AotSmoke.dll")), "A native AOT publish has no managed entry assembly.");
+
+        var run = await DotNetCli.RunAsync(binary, [server.Dsn], project, RunTimeout);
+
+        Assert.Equal("True", DotNetCli.Value(run, "flushed"));
+        var handled = await server.WaitForEventAsync(DotNetCli.Value(run, "handled"), RunTimeout);
+        Assert.True(handled.Handled);
+        Assert.Equal("aot-smoke", handled.Environment);
+        Assert.Equal("aot-smoke@1.0.0", handled.Release);
+        Assert.Equal("no", handled.Tags["dynamic-code"]); // it really ran as native code, with options bound from configuration
+        var exception = Assert.Single(handled.Exceptions);
+        Assert.Equal("System.InvalidOperationException", exception.Type);
+        Assert.Equal("Thrown by the AOT smoke app.", exception.Value);
+        // Native AOT keeps no reflection metadata for PlaceOrder: the frame is read from the runtime's text for it.
+        var frame = Assert.Single(exception.Frames, f => f.Function == "PlaceOrder");
+        Assert.Equal("Checkout", frame.Module);
+        Assert.True(frame.InApp);
+
+        var message = await server.WaitForEventAsync(DotNetCli.Value(run, "message"), RunTimeout);
+        Assert.Equal("warning", message.Level);
+        Assert.Equal("Message from the AOT smoke app.", message.Message);
+    }
+}

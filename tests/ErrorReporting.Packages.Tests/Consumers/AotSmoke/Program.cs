@@ -1,0 +1,39 @@
+// Runs as a native binary: options bound from configuration (the binder source generator), a handled exception and a
+// message reported, flushed. Prints what AotSmokeTests asserts on the wire.
+using System.Runtime.CompilerServices;
+using ErrorReporting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+var configuration = new ConfigurationBuilder()
+    .AddInMemoryCollection(new Dictionary<string, string?>
+    {
+        ["ErrorReporting:Dsn"] = args[0],
+        ["ErrorReporting:Environment"] = "aot-smoke",
+        ["ErrorReporting:Release"] = "aot-smoke@1.0.0",
+        ["ErrorReporting:DefaultTags:dynamic-code"] = RuntimeFeature.IsDynamicCodeSupported ? "yes" : "no",
+    })
+    .Build();
+
+var services = new ServiceCollection();
+services.AddErrorReporting(configuration.GetSection("ErrorReporting"));
+await using var provider = services.BuildServiceProvider();
+var reporter = provider.GetRequiredService<IErrorReporter>();
+
+try
+{
+    Checkout.PlaceOrder();
+}
+catch (InvalidOperationException exception)
+{
+    Console.WriteLine($"handled:{reporter.ReportHandled(exception)}");
+}
+
+Console.WriteLine($"message:{reporter.ReportMessage("Message from the AOT smoke app.", SentryLevel.Warning)}");
+Console.WriteLine($"flushed:{await reporter.FlushAsync(TimeSpan.FromSeconds(30))}");
+
+internal static class Checkout
+{
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void PlaceOrder() => throw new InvalidOperationException("Thrown by the AOT smoke app.");
+}

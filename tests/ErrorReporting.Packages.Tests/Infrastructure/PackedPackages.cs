@@ -1,0 +1,150 @@
+using System.Xml.Linq;
+
+namespace ErrorReporting.Packages.Tests.Infrastructure;
+
+/// <summary>
+/// Packs the three packages once per test run, as a release build on CI would (<c>CI=true</c>, a GitHub origin for
+/// SourceLink), into the repository's <c>artifacts/</c> folder. The build itself goes to <c>artifacts/package-build/</c>
+/// (inside the repository, so that generated sources get deterministic paths too) and never touches the binaries the
+/// other test projects are running. Consumer programs are copied to a temporary folder, outside this repository's
+/// build settings, and restore into their own packages folder, so a package is never served from a stale global cache.
+/// </summary>
+public sealed class PackedPackages : IAsyncLifetime
+{
+    private static readonly TimeSpan PackTimeout = TimeSpan.FromMinutes(5);
+
+    /// <summary>Gets the package ids, in dependency order.</summary>
+    public static IReadOnlyList<string> Ids { get; } = ["ErrorReporting", "ErrorReporting.Testing", "ErrorReporting.AspNetCore"];
+
+    public string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    public string ArtifactsDirectory => Path.Combine(RepositoryRoot, "artifacts");
+
+    /// <summary>Gets the version from its one place, <c>Directory.Build.props</c>.</summary>
+    public string Version => BuildProperty("VersionPrefix");
+
+    public string RepositoryWebUrl => BuildProperty("RepositoryWebUrl");
+
+    public string Commit { get; private set; } = string.Empty;
+
+    public string WorkDirectory { get; } = Path.Combine(Path.GetTempPath(), "errorreporting-packages-" + Guid.NewGuid().ToString("N"));
+
+    /// <summary>Gets the isolated NuGet packages folder the consumer programs restore into.</summary>
+    public string NuGetPackagesFolder => Path.Combine(WorkDirectory, "nuget-packages");
+
+    public string PackagePath(string id) => Path.Combine(ArtifactsDirectory, $"{id}.{Version}.nupkg");
+
+    public string SymbolPackagePath(string id) => Path.Combine(ArtifactsDirectory, $"{id}.{Version}.snupkg");
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(WorkDirectory);
+        Commit = (await DotNetCli.RunAsync("git", ["rev-parse", "HEAD"], RepositoryRoot, TimeSpan.FromSeconds(30))).Trim();
+
+        // A clone without a GitHub origin has nothing for SourceLink to map to; this global git configuration supplies
+        // the repository's URL as origin (a clone's own origin, from its local configuration, takes precedence).
+        var gitConfigHome = Path.Combine(WorkDirectory, "xdg");
+        Directory.CreateDirectory(Path.Combine(gitConfigHome, "git"));
+        await File.WriteAllTextAsync(Path.Combine(gitConfigHome, "git", "config"), $"[remote \"origin\"]\n\turl = {RepositoryWebUrl}.git\n");
+
+        foreach (var id in Ids)
+        {
+            File.Delete(PackagePath(id));
+            File.Delete(SymbolPackagePath(id));
+        }
+
+        var buildDirectory = Path.Combine(ArtifactsDirectory, "package-build");
+        if (Directory.Exists(buildDirectory))
+        {
+            Directory.Delete(buildDirectory, recursive: true);
+        }
+
+        foreach (var id in Ids)
+        {
+            await DotNetCli.RunAsync(
+                "dotnet",
+                [
+                    "pack", Path.Combine(RepositoryRoot, "src", id, id + ".csproj"), "-c", "Release",
+                    "--artifacts-path", buildDirectory,
+                    // CI=true restricts SourceLink to the clone's local git configuration; this lets it read the global one.
+                    "-p:GitRepositoryConfigurationScope=",
+                ],
+                RepositoryRoot,
+                PackTimeout,
+                new Dictionary<string, string?> { ["CI"] = "true", ["XDG_CONFIG_HOME"] = gitConfigHome });
+        }
+    }
+
+    public Task DisposeAsync()
+    {
+        try
+        {
+            Directory.Delete(WorkDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A temporary folder left behind is harmless.
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Copies <c>Consumers/<paramref name="name"/></c> into the work folder with a <c>nuget.config</c> that takes the
+    /// ErrorReporting packages from <c>artifacts/</c> only and everything else from nuget.org; returns the folder.
+    /// </summary>
+    public string CreateConsumer(string name)
+    {
+        var source = Path.Combine(RepositoryRoot, "tests", "ErrorReporting.Packages.Tests", "Consumers", name);
+        var target = Path.Combine(WorkDirectory, name + "-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(target);
+        foreach (var file in Directory.GetFiles(source))
+        {
+            File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+        }
+
+        File.WriteAllText(Path.Combine(target, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="artifacts" value="{ArtifactsDirectory}" />
+                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" protocolVersion="3" />
+              </packageSources>
+              <packageSourceMapping>
+                <packageSource key="artifacts">
+                  <package pattern="ErrorReporting" />
+                  <package pattern="ErrorReporting.*" />
+                </packageSource>
+                <packageSource key="nuget.org">
+                  <package pattern="*" />
+                </packageSource>
+              </packageSourceMapping>
+            </configuration>
+            """);
+        return target;
+    }
+
+    /// <summary>Gets the environment for <c>dotnet</c> commands on a consumer: the isolated packages folder.</summary>
+    public IReadOnlyDictionary<string, string?> ConsumerEnvironment => new Dictionary<string, string?> { ["NUGET_PACKAGES"] = NuGetPackagesFolder };
+
+    private string BuildProperty(string name) =>
+        XDocument.Load(Path.Combine(RepositoryRoot, "Directory.Build.props")).Descendants(name).Single().Value.Trim();
+
+    private static string FindRepositoryRoot()
+    {
+        var folder = AppContext.BaseDirectory;
+        while (folder is not null && !File.Exists(Path.Combine(folder, "ErrorReporting.sln")))
+        {
+            folder = Path.GetDirectoryName(folder);
+        }
+
+        return folder ?? throw new InvalidOperationException("No ErrorReporting.sln above " + AppContext.BaseDirectory);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PackedPackagesDefinition : ICollectionFixture<PackedPackages>
+{
+    public const string Name = "Packed packages";
+}

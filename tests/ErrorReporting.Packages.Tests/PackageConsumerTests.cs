@@ -1,0 +1,65 @@
+using System.Text.Json;
+using ErrorReporting.Packages.Tests.Infrastructure;
+using ErrorReporting.Testing;
+
+namespace ErrorReporting.Packages.Tests;
+
+/// <summary>
+/// A console program outside this repository's build restores the three packages from <c>artifacts/</c> (not project
+/// references) and reports to the test server: a missing dependency, file or target framework in a package fails here.
+/// </summary>
+[Collection(PackedPackagesDefinition.Name)]
+public sealed class PackageConsumerTests(PackedPackages packages)
+{
+    private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(1);
+
+    [Fact]
+    public async Task Consumer_RestoredFromArtifacts_ReportsHandledExceptionAndMessageOnTheWire()
+    {
+        await using var server = await SentryTestServer.StartAsync();
+        var project = packages.CreateConsumer("PackageConsumer");
+        var output = Path.Combine(project, "out");
+
+        await DotNetCli.RunAsync(
+            "dotnet", ["build", "-c", "Release", "-o", output, $"-p:ErrorReportingVersion={packages.Version}"], project, BuildTimeout, packages.ConsumerEnvironment);
+        var run = await DotNetCli.RunAsync("dotnet", [Path.Combine(output, "PackageConsumer.dll"), server.Dsn], project, RunTimeout);
+
+        Assert.Equal("True", DotNetCli.Value(run, "flushed"));
+        var handled = await server.WaitForEventAsync(DotNetCli.Value(run, "handled"), RunTimeout);
+        Assert.True(handled.Handled);
+        Assert.Equal("error", handled.Level);
+        Assert.Equal("package-consumer", handled.Environment);
+        Assert.Equal("package-consumer@1.0.0", handled.Release);
+        var exception = Assert.Single(handled.Exceptions);
+        Assert.Equal("System.InvalidOperationException", exception.Type);
+        Assert.Equal("Thrown by the package consumer.", exception.Value);
+
+        var message = await server.WaitForEventAsync(DotNetCli.Value(run, "message"), RunTimeout);
+        Assert.Equal("warning", message.Level);
+        Assert.Equal("Message from the package consumer.", message.Message);
+        Assert.Equal(2, server.Events.Count);
+
+        Assert.Equal("1", DotNetCli.Value(run, "exception-handlers"));
+        Assert.Equal("AspNetCore.ExceptionHandler", DotNetCli.Value(run, "web-mechanism"));
+        Assert.Equal("1", DotNetCli.Value(run, "recorded"));
+    }
+
+    [Fact]
+    public async Task Consumer_Restore_TakesEveryErrorReportingPackageFromArtifacts()
+    {
+        var project = packages.CreateConsumer("PackageConsumer");
+
+        await DotNetCli.RunAsync(
+            "dotnet", ["restore", $"-p:ErrorReportingVersion={packages.Version}"], project, BuildTimeout, packages.ConsumerEnvironment);
+
+        foreach (var id in PackedPackages.Ids)
+        {
+            var metadata = Path.Combine(packages.NuGetPackagesFolder, id.ToLowerInvariant(), packages.Version, ".nupkg.metadata");
+            using var json = JsonDocument.Parse(File.ReadAllText(metadata));
+            Assert.Equal(
+                Path.TrimEndingDirectorySeparator(packages.ArtifactsDirectory),
+                Path.TrimEndingDirectorySeparator(json.RootElement.GetProperty("source").GetString()!));
+        }
+    }
+}
