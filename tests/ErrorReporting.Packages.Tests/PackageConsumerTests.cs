@@ -12,7 +12,6 @@ namespace ErrorReporting.Packages.Tests;
 public sealed class PackageConsumerTests(PackedPackages packages)
 {
     private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(5);
-    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(1);
 
     [Fact]
     public async Task Consumer_RestoredFromArtifacts_ReportsHandledExceptionAndMessageOnTheWire()
@@ -23,23 +22,9 @@ public sealed class PackageConsumerTests(PackedPackages packages)
 
         await DotNetCli.RunAsync(
             "dotnet", ["build", "-c", "Release", "-o", output, $"-p:ErrorReportingVersion={packages.Version}"], project, BuildTimeout, packages.ConsumerEnvironment);
-        var run = await DotNetCli.RunAsync("dotnet", [Path.Combine(output, "PackageConsumer.dll"), server.Dsn], project, RunTimeout);
+        var run = await DotNetCli.RunAsync("dotnet", [Path.Combine(output, "PackageConsumer.dll"), server.Dsn], project, ConsumerReports.RunTimeout);
 
-        Assert.Equal("True", DotNetCli.Value(run, "flushed"));
-        var handled = await server.WaitForEventAsync(DotNetCli.Value(run, "handled"), RunTimeout);
-        Assert.True(handled.Handled);
-        Assert.Equal("error", handled.Level);
-        Assert.Equal("package-consumer", handled.Environment);
-        Assert.Equal("package-consumer@1.0.0", handled.Release);
-        var exception = Assert.Single(handled.Exceptions);
-        Assert.Equal("System.InvalidOperationException", exception.Type);
-        Assert.Equal("Thrown by the package consumer.", exception.Value);
-
-        var message = await server.WaitForEventAsync(DotNetCli.Value(run, "message"), RunTimeout);
-        Assert.Equal("warning", message.Level);
-        Assert.Equal("Message from the package consumer.", message.Message);
-        Assert.Equal(2, server.Events.Count);
-
+        await ConsumerReports.AssertDeliveredAsync(server, run, "package-consumer");
         Assert.Equal("1", DotNetCli.Value(run, "exception-handlers"));
         Assert.Equal("AspNetCore.ExceptionHandler", DotNetCli.Value(run, "web-mechanism"));
         Assert.Equal("1", DotNetCli.Value(run, "recorded"));

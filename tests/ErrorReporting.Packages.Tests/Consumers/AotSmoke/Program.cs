@@ -29,11 +29,11 @@ catch (InvalidOperationException exception)
     Console.WriteLine($"handled:{reporter.ReportHandled(exception)}");
 }
 
-Console.WriteLine($"message:{reporter.ReportMessage("Message from the AOT smoke app.", SentryLevel.Warning)}");
+Console.WriteLine($"message:{reporter.ReportMessage("Message from the aot-smoke app.", SentryLevel.Warning)}");
 Console.WriteLine($"flushed:{await reporter.FlushAsync(TimeSpan.FromSeconds(30))}");
 
 internal static class Checkout
 {
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static void PlaceOrder() => throw new InvalidOperationException("Thrown by the AOT smoke app.");
+    public static void PlaceOrder() => throw new InvalidOperationException("Thrown by the aot-smoke app.");
 }

@@ -19,14 +19,14 @@ await using (var provider = services.BuildServiceProvider())
     var reporter = provider.GetRequiredService<IErrorReporter>();
     try
     {
-        throw new InvalidOperationException("Thrown by the package consumer.");
+        throw new InvalidOperationException("Thrown by the package-consumer app.");
     }
     catch (InvalidOperationException exception)
     {
         Console.WriteLine($"handled:{reporter.ReportHandled(exception)}");
     }
 
-    Console.WriteLine($"message:{reporter.ReportMessage("Message from the package consumer.", SentryLevel.Warning)}");
+    Console.WriteLine($"message:{reporter.ReportMessage("Message from the package-consumer app.", SentryLevel.Warning)}");
     Console.WriteLine($"flushed:{await reporter.FlushAsync(TimeSpan.FromSeconds(30))}");
 }
 
