@@ -11,6 +11,7 @@ namespace ErrorReporting.Packages.Tests.Infrastructure;
 /// </summary>
 public sealed class PackedPackages : IAsyncLifetime
 {
+    private const string SourceLinkRemote = "errorreporting-github";
     private static readonly TimeSpan PackTimeout = TimeSpan.FromMinutes(5);
 
     /// <summary>Gets the package ids, in dependency order.</summary>
@@ -41,11 +42,11 @@ public sealed class PackedPackages : IAsyncLifetime
         Directory.CreateDirectory(WorkDirectory);
         Commit = (await DotNetCli.RunAsync("git", ["rev-parse", "HEAD"], RepositoryRoot, TimeSpan.FromSeconds(30))).Trim();
 
-        // A clone without a GitHub origin has nothing for SourceLink to map to; this global git configuration supplies
-        // the repository's URL as origin (a clone's own origin, from its local configuration, takes precedence).
+        // SourceLink maps the sources through a git remote's URL. Whatever this clone's origin is (none, a path, a CI
+        // mirror), the pack reads a remote of its own, defined in a global git configuration for this run only.
         var gitConfigHome = Path.Combine(WorkDirectory, "xdg");
         Directory.CreateDirectory(Path.Combine(gitConfigHome, "git"));
-        await File.WriteAllTextAsync(Path.Combine(gitConfigHome, "git", "config"), $"[remote \"origin\"]\n\turl = {RepositoryWebUrl}.git\n");
+        await File.WriteAllTextAsync(Path.Combine(gitConfigHome, "git", "config"), $"[remote \"{SourceLinkRemote}\"]\n\turl = {RepositoryWebUrl}.git\n");
 
         foreach (var id in Ids)
         {
@@ -68,6 +69,7 @@ public sealed class PackedPackages : IAsyncLifetime
                     "--artifacts-path", buildDirectory,
                     // CI=true restricts SourceLink to the clone's local git configuration; this lets it read the global one.
                     "-p:GitRepositoryConfigurationScope=",
+                    $"-p:GitRepositoryRemoteName={SourceLinkRemote}",
                 ],
                 RepositoryRoot,
                 PackTimeout,
