@@ -16,22 +16,14 @@ public sealed class AotSmokeTests(PackedPackages packages)
     public async Task AotSmoke_PublishedNatively_HasNoTrimOrAotWarningsAndReportsToTheTestServer()
     {
         await using var server = await SentryTestServer.StartAsync();
-        var project = packages.CreateConsumer("AotSmoke");
-        var output = Path.Combine(project, "out");
+        var publish = await packages.BuildConsumerAsync("AotSmoke", "publish", PublishTimeout, "-r", "linux-x64");
 
-        var publish = await DotNetCli.RunAsync(
-            "dotnet",
-            ["publish", "-c", "Release", "-r", "linux-x64", "-o", output, $"-p:ErrorReportingVersion={packages.Version}"],
-            project,
-            PublishTimeout,
-            packages.ConsumerEnvironment);
-
-        Assert.DoesNotContain(": warning ", publish, StringComparison.OrdinalIgnoreCase);
-        var binary = Path.Combine(output, "AotSmoke");
+        Assert.DoesNotContain(": warning ", publish.Log, StringComparison.OrdinalIgnoreCase);
+        var binary = Path.Combine(publish.Output, "AotSmoke");
         Assert.Equal("\u007fELF"u8.ToArray(), File.ReadAllBytes(binary)[..4]);
-        Assert.False(File.Exists(Path.Combine(output, "AotSmoke.dll")), "A native AOT publish has no managed entry assembly.");
+        Assert.False(File.Exists(Path.Combine(publish.Output, "AotSmoke.dll")), "A native AOT publish has no managed entry assembly.");
 
-        var run = await DotNetCli.RunAsync(binary, [server.Dsn], project, ConsumerReports.RunTimeout);
+        var run = await DotNetCli.RunAsync(binary, [server.Dsn], publish.Project, ConsumerReports.RunTimeout);
 
         var handled = await ConsumerReports.AssertDeliveredAsync(server, run, "aot-smoke");
         Assert.Equal("no", handled.Tags["dynamic-code"]); // it really ran as native code, with options bound from configuration

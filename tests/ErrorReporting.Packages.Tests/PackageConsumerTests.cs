@@ -17,12 +17,8 @@ public sealed class PackageConsumerTests(PackedPackages packages)
     public async Task Consumer_RestoredFromArtifacts_ReportsHandledExceptionAndMessageOnTheWire()
     {
         await using var server = await SentryTestServer.StartAsync();
-        var project = packages.CreateConsumer("PackageConsumer");
-        var output = Path.Combine(project, "out");
-
-        await DotNetCli.RunAsync(
-            "dotnet", ["build", "-c", "Release", "-o", output, $"-p:ErrorReportingVersion={packages.Version}"], project, BuildTimeout, packages.ConsumerEnvironment);
-        var run = await DotNetCli.RunAsync("dotnet", [Path.Combine(output, "PackageConsumer.dll"), server.Dsn], project, ConsumerReports.RunTimeout);
+        var build = await packages.BuildConsumerAsync("PackageConsumer", "build", BuildTimeout);
+        var run = await DotNetCli.RunAsync("dotnet", [Path.Combine(build.Output, "PackageConsumer.dll"), server.Dsn], build.Project, ConsumerReports.RunTimeout);
 
         await ConsumerReports.AssertDeliveredAsync(server, run, "package-consumer");
         Assert.Equal("1", DotNetCli.Value(run, "exception-handlers"));
@@ -31,12 +27,9 @@ public sealed class PackageConsumerTests(PackedPackages packages)
     }
 
     [Fact]
-    public async Task Consumer_Restore_TakesEveryErrorReportingPackageFromArtifacts()
+    public async Task ConsumerBuild_Restore_TakesEveryErrorReportingPackageFromArtifacts()
     {
-        var project = packages.CreateConsumer("PackageConsumer");
-
-        await DotNetCli.RunAsync(
-            "dotnet", ["restore", $"-p:ErrorReportingVersion={packages.Version}"], project, BuildTimeout, packages.ConsumerEnvironment);
+        await packages.BuildConsumerAsync("PackageConsumer", "build", BuildTimeout);
 
         foreach (var id in PackedPackages.Ids)
         {

@@ -95,7 +95,7 @@ public sealed class PackedPackages : IAsyncLifetime
     /// Copies <c>Consumers/<paramref name="name"/></c> into the work folder with a <c>nuget.config</c> that takes the
     /// ErrorReporting packages from <c>artifacts/</c> only and everything else from nuget.org; returns the folder.
     /// </summary>
-    public string CreateConsumer(string name)
+    private string CreateConsumer(string name)
     {
         var source = Path.Combine(RepositoryRoot, "tests", "ErrorReporting.Packages.Tests", "Consumers", name);
         var target = Path.Combine(WorkDirectory, name + "-" + Guid.NewGuid().ToString("N")[..8]);
@@ -127,8 +127,22 @@ public sealed class PackedPackages : IAsyncLifetime
         return target;
     }
 
-    /// <summary>Gets the environment for <c>dotnet</c> commands on a consumer: the isolated packages folder.</summary>
-    public IReadOnlyDictionary<string, string?> ConsumerEnvironment => new Dictionary<string, string?> { ["NUGET_PACKAGES"] = NuGetPackagesFolder };
+    /// <summary>
+    /// Creates the consumer <paramref name="name"/> and runs <c>dotnet <paramref name="verb"/> -c Release -o out</c> on it
+    /// against the packed version, restoring into the isolated packages folder.
+    /// </summary>
+    public async Task<ConsumerBuild> BuildConsumerAsync(string name, string verb, TimeSpan timeout, params string[] arguments)
+    {
+        var project = CreateConsumer(name);
+        var output = Path.Combine(project, "out");
+        var log = await DotNetCli.RunAsync(
+            "dotnet",
+            [verb, "-c", "Release", "-o", output, $"-p:ErrorReportingVersion={Version}", .. arguments],
+            project,
+            timeout,
+            new Dictionary<string, string?> { ["NUGET_PACKAGES"] = NuGetPackagesFolder });
+        return new ConsumerBuild(project, output, log);
+    }
 
     private string BuildProperty(string name) =>
         XDocument.Load(Path.Combine(RepositoryRoot, "Directory.Build.props")).Descendants(name).Single().Value.Trim();
@@ -144,6 +158,9 @@ public sealed class PackedPackages : IAsyncLifetime
         return folder ?? throw new InvalidOperationException("No ErrorReporting.sln above " + AppContext.BaseDirectory);
     }
 }
+
+/// <summary>A consumer program built by <see cref="PackedPackages.BuildConsumerAsync"/>: its folder, output folder and build log.</summary>
+public sealed record ConsumerBuild(string Project, string Output, string Log);
 
 [CollectionDefinition(Name)]
 public sealed class PackedPackagesDefinition : ICollectionFixture<PackedPackages>
