@@ -109,38 +109,15 @@ internal sealed class StackFrameReader : IDisposable
             return new MethodFrameData(method.Name, Module: null, Package: null, InApp: false);
         }
 
-        var function = method.Name;
-
-        // Compiler-generated code: report the source method, as written, in its source type.
-        //   async/iterator state machine: <Name>d__3.MoveNext      -> Name
-        //   lambda:                       <>c.<Name>b__0_0          -> Name.lambda
-        //   local function:               <Name>g__Local|0_0        -> Name.Local
-        //   top-level statements:         <Main>$, <<Main>$>b__0_3  -> Main, Main.lambda
-        if (type.Name.StartsWith('<') && type.DeclaringType is not null)
+        var generated = type.Name.StartsWith('<') && type.DeclaringType is not null;
+        var function = SourceFunction(type.Name, method.Name, generated);
+        if (generated)
         {
-            if (method.Name == "MoveNext" && TryGetSourceName(type.Name, out var stateMachineOf, out _))
-            {
-                function = stateMachineOf;
-            }
-
-            type = type.DeclaringType;
-        }
-
-        if (TryGetSourceName(function, out var outer, out var end))
-        {
-            var kind = end + 1 < function.Length ? function[end + 1] : ' ';
-            function = kind switch
-            {
-                'g' when function.IndexOf("__", end, StringComparison.Ordinal) is var start and >= 0 && function.IndexOf('|', start) is var bar and > 0
-                    => $"{outer}.{function[(start + 2)..bar]}",
-                'b' => $"{outer}.lambda",
-                _ => outer,
-            };
+            type = type.DeclaringType!;
         }
 
         var ns = type.Namespace ?? string.Empty;
-        var inApp = MatchesAny(ns, _inAppInclude) || !MatchesAny(ns, _inAppExclude);
-        return new MethodFrameData(function, type.FullName ?? type.Name, type.Assembly.FullName, inApp);
+        return new MethodFrameData(function, type.FullName ?? type.Name, type.Assembly.FullName, IsInApp(ns));
     }
 
     /// <summary>
@@ -160,16 +137,53 @@ internal sealed class StackFrameReader : IDisposable
         }
 
         var dot = qualified.LastIndexOf('.');
-        var function = dot >= 0 ? qualified[(dot + 1)..] : qualified;
+        var method = dot >= 0 ? qualified[(dot + 1)..] : qualified;
         var type = dot > 0 ? qualified[..dot] : null;
-        if (TryGetSourceName(function, out var source, out _))
+        var typeDot = type?.LastIndexOf('.') ?? -1;
+        var typeName = type is null ? string.Empty : type[(typeDot + 1)..];
+        var generated = typeName.StartsWith('<') && typeDot > 0;
+        var function = SourceFunction(typeName, method, generated);
+        if (generated)
         {
-            function = source;
+            type = type![..typeDot];
         }
 
-        var ns = type is not null && type.LastIndexOf('.') is var typeDot and > 0 ? type[..typeDot] : string.Empty;
-        var inApp = MatchesAny(ns, _inAppInclude) || !MatchesAny(ns, _inAppExclude);
-        return new MethodFrameData(function, type, Package: null, inApp);
+        var ns = type is not null && type.LastIndexOf('.') is var nsDot and > 0 ? type[..nsDot] : string.Empty;
+        return new MethodFrameData(function, type, Package: null, IsInApp(ns));
+    }
+
+    /// <summary>
+    /// Names a method as written in source, for frames read from metadata and from text alike:
+    /// <list type="bullet">
+    /// <item>async/iterator state machine <c>&lt;Name&gt;d__3.MoveNext</c>: <c>Name</c>;</item>
+    /// <item>lambda <c>&lt;&gt;c.&lt;Name&gt;b__0_0</c>: <c>Name.lambda</c>;</item>
+    /// <item>local function <c>&lt;Name&gt;g__Local|0_0</c>: <c>Name.Local</c>;</item>
+    /// <item>top-level statements <c>&lt;Main&gt;$</c>, <c>&lt;&lt;Main&gt;$&gt;b__0_3</c>: <c>Main</c>, <c>Main.lambda</c>.</item>
+    /// </list>
+    /// <paramref name="inGeneratedType"/> says that <paramref name="typeName"/> is a compiler-generated type nested in
+    /// the source type, which the caller then reports instead.
+    /// </summary>
+    internal static string SourceFunction(string typeName, string methodName, bool inGeneratedType)
+    {
+        var function = methodName;
+        if (inGeneratedType && methodName == "MoveNext" && TryGetSourceName(typeName, out var stateMachineOf, out _))
+        {
+            function = stateMachineOf;
+        }
+
+        if (!TryGetSourceName(function, out var outer, out var end))
+        {
+            return function;
+        }
+
+        var kind = end + 1 < function.Length ? function[end + 1] : ' ';
+        return kind switch
+        {
+            'g' when function.IndexOf("__", end, StringComparison.Ordinal) is var start and >= 0 && function.IndexOf('|', start) is var bar and > 0
+                => $"{outer}.{function[(start + 2)..bar]}",
+            'b' => $"{outer}.lambda",
+            _ => outer,
+        };
     }
 
     /// <summary>
@@ -213,6 +227,9 @@ internal sealed class StackFrameReader : IDisposable
 
         return true;
     }
+
+    /// <summary>The application's own code: an <c>InAppInclude</c> prefix wins over an <c>InAppExclude</c> one.</summary>
+    private bool IsInApp(string ns) => MatchesAny(ns, _inAppInclude) || !MatchesAny(ns, _inAppExclude);
 
     private static bool MatchesAny(string ns, string[] prefixes)
     {

@@ -60,6 +60,9 @@ public sealed class StackFrameReaderTests
     [InlineData("Shop.Orders.OrderService.Place(Order, Boolean) + 0x1f", "Place", "Shop.Orders.OrderService", true)]
     [InlineData("System.Threading.Tasks.Task.Wait() + 0x5", "Wait", "System.Threading.Tasks.Task", false)]
     [InlineData("Program.<Main>$(String[] args) + 0x31 at offset 49", "Main", "Program", true)]
+    [InlineData("Shop.Checkout.<PlaceAsync>d__3.MoveNext() + 0x40", "PlaceAsync", "Shop.Checkout", true)]
+    [InlineData("Shop.Checkout.<>c.<Place>b__0_0(Order) + 0x1", "Place.lambda", "Shop.Checkout", true)]
+    [InlineData("Shop.Checkout.<Place>g__Validate|2_0() + 0x9", "Place.Validate", "Shop.Checkout", true)]
     public void DescribeWithoutMetadata_NativeAotFrameText_ReadsFunctionModuleAndInApp(string text, string function, string module, bool inApp)
     {
         using var reader = new StackFrameReader(["System"], []);
