@@ -147,7 +147,8 @@ public sealed class PackedPackages : IAsyncLifetime
     private string BuildProperty(string name) =>
         XDocument.Load(Path.Combine(RepositoryRoot, "Directory.Build.props")).Descendants(name).Single().Value.Trim();
 
-    private static string FindRepositoryRoot()
+    /// <summary>Finds the repository root: the folder above the test binaries that holds <c>ErrorReporting.sln</c>.</summary>
+    public static string FindRepositoryRoot()
     {
         var folder = AppContext.BaseDirectory;
         while (folder is not null && !File.Exists(Path.Combine(folder, "ErrorReporting.sln")))
