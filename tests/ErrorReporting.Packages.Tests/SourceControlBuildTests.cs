@@ -3,58 +3,75 @@ using ErrorReporting.Packages.Tests.Infrastructure;
 namespace ErrorReporting.Packages.Tests;
 
 /// <summary>
-/// The libraries build in whatever clone they are in. SourceLink reads the clone's git remote: a remote that is a bare
-/// repository on a local path (how CI clones: <c>git clone /check/repo.git</c>) failed the build with the standalone
-/// SourceLink 8.0.0 package, as did a clone without a remote; the SDK's bundled SourceLink builds without links there.
+/// The libraries build in whatever clone they are in. SourceLink reads the clone's <c>origin</c>: an origin that is a
+/// bare repository on a local path (how CI clones: <c>git clone /check/repo.git</c>) failed the build with the
+/// standalone SourceLink 8.0.0 package, as did a repository without a remote. Each test copies this working tree
+/// (tracked and untracked files, as <c>git ls-files</c> lists them) into a fresh repository of its own and builds the
+/// main library there with <c>CI=true</c>, as CI does.
 /// </summary>
 public sealed class SourceControlBuildTests : IDisposable
 {
-    private const string Remote = "local-mirror";
     private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan GitTimeout = TimeSpan.FromSeconds(30);
 
     private readonly string workDirectory = Directory.CreateTempSubdirectory("errorreporting-scm-").FullName;
 
     [Fact]
-    public async Task Build_RemoteIsABareRepositoryOnALocalPath_Succeeds()
+    public async Task Build_OriginIsABareRepositoryOnALocalPath_Succeeds()
     {
+        var clone = await CopyWorkingTreeIntoNewRepositoryAsync();
         var bare = Path.Combine(workDirectory, "repo.git");
-        await DotNetCli.RunAsync("git", ["init", "--quiet", "--bare", bare], workDirectory, TimeSpan.FromSeconds(30));
+        await GitAsync(workDirectory, "init", "--quiet", "--bare", bare);
+        await GitAsync(clone, "remote", "add", "origin", bare);
+        await GitAsync(clone, "push", "--quiet", "origin", "HEAD:refs/heads/main");
 
-        await BuildWithRemoteAsync($"[remote \"{Remote}\"]\n\turl = {bare}\n");
+        await BuildLibraryAsync(clone);
     }
 
     [Fact]
-    public async Task Build_RemoteIsMissing_Succeeds()
+    public async Task Build_RepositoryWithoutRemote_Succeeds()
     {
-        await BuildWithRemoteAsync(gitConfig: string.Empty);
+        var clone = await CopyWorkingTreeIntoNewRepositoryAsync();
+
+        await BuildLibraryAsync(clone);
     }
 
-    /// <summary>
-    /// Builds the main library with SourceLink reading the remote <see cref="Remote"/> from a git configuration of this
-    /// test's own, so the clone's own origin (GitHub, none, or CI's local mirror) does not matter.
-    /// </summary>
-    private async Task BuildWithRemoteAsync(string gitConfig)
+    private async Task<string> CopyWorkingTreeIntoNewRepositoryAsync()
     {
         var root = PackedPackages.FindRepositoryRoot();
-        var gitConfigHome = Path.Combine(workDirectory, "xdg");
-        Directory.CreateDirectory(Path.Combine(gitConfigHome, "git"));
-        await File.WriteAllTextAsync(Path.Combine(gitConfigHome, "git", "config"), gitConfig);
-        var output = Path.Combine(workDirectory, "build");
+        var clone = Path.Combine(workDirectory, "clone");
+        var files = await GitAsync(root, "-c", "core.quotePath=false", "ls-files", "--cached", "--others", "--exclude-standard");
+        foreach (var file in files.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var source = Path.Combine(root, file);
+            if (File.Exists(source))
+            {
+                var target = Path.Combine(clone, file);
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Copy(source, target);
+            }
+        }
 
+        await GitAsync(clone, "init", "--quiet");
+        await GitAsync(clone, "add", "--all");
+        await GitAsync(clone, "-c", "user.name=Test", "-c", "user.email=test@example.invalid", "commit", "--quiet", "-m", "copy");
+        return clone;
+    }
+
+    private static async Task BuildLibraryAsync(string clone)
+    {
         await DotNetCli.RunAsync(
             "dotnet",
-            [
-                "build", Path.Combine(root, "src", "ErrorReporting", "ErrorReporting.csproj"), "-c", "Release", "-f", "net10.0",
-                "--artifacts-path", output,
-                "-p:GitRepositoryConfigurationScope=",
-                $"-p:GitRepositoryRemoteName={Remote}",
-            ],
-            root,
+            ["build", Path.Combine(clone, "src", "ErrorReporting", "ErrorReporting.csproj"), "-c", "Release", "-f", "net10.0"],
+            clone,
             BuildTimeout,
-            new Dictionary<string, string?> { ["CI"] = "true", ["XDG_CONFIG_HOME"] = gitConfigHome });
+            new Dictionary<string, string?> { ["CI"] = "true" });
 
-        Assert.True(File.Exists(Path.Combine(output, "bin", "ErrorReporting", "release_net10.0", "ErrorReporting.dll")));
+        Assert.True(File.Exists(Path.Combine(clone, "src", "ErrorReporting", "bin", "Release", "net10.0", "ErrorReporting.dll")));
     }
+
+    private static Task<string> GitAsync(string workingDirectory, params string[] arguments) =>
+        DotNetCli.RunAsync("git", arguments, workingDirectory, GitTimeout);
 
     public void Dispose()
     {
