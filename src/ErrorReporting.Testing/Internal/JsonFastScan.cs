@@ -67,21 +67,7 @@ internal static class JsonFastScan
         {
             while (true)
             {
-                var nameStart = i + 1;
-                if (json[i] != (byte)'"' || !SkipString(json, ref i, ref nonAscii, out var nameEscaped) || nameEscaped)
-                {
-                    return false;
-                }
-
-                var name = nameStart..(i - 1);
-                i = SkipWhiteSpace(json, i);
-                if (i >= json.Length || json[i] != (byte)':')
-                {
-                    return false;
-                }
-
-                i = SkipWhiteSpace(json, i + 1);
-                if (i >= json.Length)
+                if (!SkipMemberName(json, ref i, ref nonAscii, out var name, out var nameEscaped) || nameEscaped)
                 {
                     return false;
                 }
@@ -109,31 +95,14 @@ internal static class JsonFastScan
                     value = kind == JsonTokenType.Number ? valueStart..i : valueStart..valueStart;
                 }
 
-                if (!visitor.OnMember(json, name, kind, value, valueEscaped))
+                if (!visitor.OnMember(json, name, kind, value, valueEscaped) || !SkipSeparator(json, ref i, (byte)'}', out var closed))
                 {
                     return false;
                 }
 
-                i = SkipWhiteSpace(json, i);
-                if (i >= json.Length)
-                {
-                    return false;
-                }
-
-                if (json[i] == (byte)'}')
+                if (closed)
                 {
                     break;
-                }
-
-                if (json[i] != (byte)',')
-                {
-                    return false;
-                }
-
-                i = SkipWhiteSpace(json, i + 1);
-                if (i >= json.Length)
-                {
-                    return false;
                 }
             }
         }
@@ -337,55 +306,69 @@ internal static class JsonFastScan
 
         while (true)
         {
-            if (isObject)
-            {
-                if (json[i] != (byte)'"' || !SkipString(json, ref i, ref nonAscii, out _))
-                {
-                    return false;
-                }
-
-                i = SkipWhiteSpace(json, i);
-                if (i >= json.Length || json[i] != (byte)':')
-                {
-                    return false;
-                }
-
-                i = SkipWhiteSpace(json, i + 1);
-                if (i >= json.Length)
-                {
-                    return false;
-                }
-            }
-
-            if (!SkipValue(json, ref i, depth, ref nonAscii))
+            if ((isObject && !SkipMemberName(json, ref i, ref nonAscii, out _, out _))
+                || !SkipValue(json, ref i, depth, ref nonAscii)
+                || !SkipSeparator(json, ref i, close, out var closed))
             {
                 return false;
             }
 
-            i = SkipWhiteSpace(json, i);
-            if (i >= json.Length)
-            {
-                return false;
-            }
-
-            if (json[i] == close)
+            if (closed)
             {
                 i++;
                 return true;
             }
-
-            if (json[i] != (byte)',')
-            {
-                return false;
-            }
-
-            // A trailing comma fails the next value's check.
-            i = SkipWhiteSpace(json, i + 1);
-            if (i >= json.Length)
-            {
-                return false;
-            }
         }
+    }
+
+    /// <summary>
+    /// Skips an object member's name and colon (<paramref name="i"/> on the name's opening quote, then on the value's
+    /// first byte); <paramref name="name"/> is the text between the quotes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool SkipMemberName(ReadOnlySpan<byte> json, ref int i, ref bool nonAscii, out Range name, out bool escaped)
+    {
+        var start = i + 1;
+        name = default;
+        escaped = false;
+        if (json[i] != (byte)'"' || !SkipString(json, ref i, ref nonAscii, out escaped))
+        {
+            return false;
+        }
+
+        name = start..(i - 1);
+        i = SkipWhiteSpace(json, i);
+        if (i >= json.Length || json[i] != (byte)':')
+        {
+            return false;
+        }
+
+        i = SkipWhiteSpace(json, i + 1);
+        return i < json.Length;
+    }
+
+    /// <summary>
+    /// Skips what follows a member or element (<paramref name="i"/> after it): <paramref name="closed"/> when it is the
+    /// container's <paramref name="close"/> bracket (<paramref name="i"/> then on it), else a comma (<paramref name="i"/>
+    /// then on the next value's first byte; a trailing comma fails that value's check).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool SkipSeparator(ReadOnlySpan<byte> json, ref int i, byte close, out bool closed)
+    {
+        i = SkipWhiteSpace(json, i);
+        closed = i < json.Length && json[i] == close;
+        if (closed)
+        {
+            return true;
+        }
+
+        if (i >= json.Length || json[i] != (byte)',')
+        {
+            return false;
+        }
+
+        i = SkipWhiteSpace(json, i + 1);
+        return i < json.Length;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
