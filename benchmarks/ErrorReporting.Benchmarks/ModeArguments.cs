@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 
 namespace ErrorReporting.Benchmarks;
 
@@ -49,31 +50,23 @@ internal sealed class ModeArguments
 
     public string? GetString(string name) => _values.GetValueOrDefault(name);
 
-    public double GetDouble(string name, double defaultValue, double min, double max)
+    public double GetDouble(string name, double defaultValue, double min, double max) =>
+        GetNumber(name, defaultValue, min, max, NumberStyles.Float, "a number");
+
+    public int GetInt32(string name, int defaultValue, int min, int max) =>
+        GetNumber(name, defaultValue, min, max, NumberStyles.Integer, "a whole number");
+
+    private T GetNumber<T>(string name, T defaultValue, T min, T max, NumberStyles style, string kind)
+        where T : INumber<T>
     {
         if (!_values.TryGetValue(name, out var text))
         {
             return defaultValue;
         }
 
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+        if (!T.TryParse(text, style, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
         {
-            throw new ArgumentException($"The option '{name}' must be a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}, not '{text}'.");
-        }
-
-        return value;
-    }
-
-    public int GetInt32(string name, int defaultValue, int min, int max)
-    {
-        if (!_values.TryGetValue(name, out var text))
-        {
-            return defaultValue;
-        }
-
-        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
-        {
-            throw new ArgumentException($"The option '{name}' must be a whole number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}, not '{text}'.");
+            throw new ArgumentException($"The option '{name}' must be {kind} from {min.ToString(null, CultureInfo.InvariantCulture)} to {max.ToString(null, CultureInfo.InvariantCulture)}, not '{text}'.");
         }
 
         return value;
