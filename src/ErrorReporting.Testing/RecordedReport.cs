@@ -26,9 +26,8 @@ public sealed class RecordedReport
         string? message,
         SentryLevel level,
         string? mechanism,
-        ReportContext? context,
-        IReadOnlyDictionary<string, string> scopeTags,
-        SentryEventId eventId,
+        Scope scope,
+        SentryId eventId,
         DateTimeOffset timestamp)
     {
         Kind = kind;
@@ -36,8 +35,7 @@ public sealed class RecordedReport
         Message = message;
         Level = level;
         Mechanism = mechanism;
-        Context = context;
-        ScopeTags = scopeTags;
+        Scope = scope;
         EventId = eventId;
         Timestamp = timestamp;
     }
@@ -51,7 +49,10 @@ public sealed class RecordedReport
     /// <summary>Gets the reported message text, or <see langword="null"/> for an exception.</summary>
     public string? Message { get; }
 
-    /// <summary>Gets the level passed.</summary>
+    /// <summary>
+    /// Gets the event's level: the level the scope callback set, else the one passed to
+    /// <see cref="IErrorReporter.ReportMessage"/>, else <see cref="SentryLevel.Error"/> for an exception.
+    /// </summary>
     public SentryLevel Level { get; }
 
     /// <summary>
@@ -63,14 +64,18 @@ public sealed class RecordedReport
     /// <summary>Gets the mechanism passed to <see cref="IErrorReporter.ReportUnhandled"/> (as passed), or <see langword="null"/> for the other kinds.</summary>
     public string? Mechanism { get; }
 
-    /// <summary>Gets the context passed, or <see langword="null"/>.</summary>
-    public ReportContext? Context { get; }
+    /// <summary>
+    /// Gets the scope the call's callback configured (a fresh <see cref="Sentry.Scope"/>, empty when no callback was
+    /// passed): its <see cref="Sentry.Scope.Tags"/>, <see cref="Sentry.Scope.Extra"/>, <see cref="Sentry.Scope.User"/>,
+    /// <see cref="Sentry.Scope.Fingerprint"/>.
+    /// </summary>
+    public Scope Scope { get; }
 
-    /// <summary>Gets the tags of <see cref="ErrorReportingScope.Current"/> when the call was made. Empty outside a scope.</summary>
-    public IReadOnlyDictionary<string, string> ScopeTags { get; }
+    /// <summary>Gets the tags the call's scope callback set.</summary>
+    public IReadOnlyDictionary<string, string> Tags => Scope.Tags;
 
-    /// <summary>Gets the id returned to the caller (random, never <see cref="SentryEventId.Empty"/>).</summary>
-    public SentryEventId EventId { get; }
+    /// <summary>Gets the id returned to the caller (random, never <see cref="SentryId.Empty"/>).</summary>
+    public SentryId EventId { get; }
 
     /// <summary>Gets when the call was made, from the reporter's <see cref="TimeProvider"/>.</summary>
     public DateTimeOffset Timestamp { get; }

@@ -10,15 +10,15 @@ namespace ErrorReporting.Testing;
 /// <see cref="Find(Exception)"/> or <see cref="LatestReport"/>.
 /// </para>
 /// <para>
-/// Arguments are checked as the real reporter checks them. Unlike the real reporter, every call is recorded, even a
-/// second report of the same exception object, and gets a fresh id; nothing is sampled or dropped.
+/// Arguments are checked as the real reporter checks them. A scope callback runs on a fresh <see cref="Scope"/>, which
+/// the report keeps (<see cref="RecordedReport.Scope"/>), so that a test can assert the tags, user, level or
+/// fingerprint it sets. Unlike the real reporter, every call is recorded, even a second report of the same exception
+/// object, and gets a fresh id; nothing is sampled or dropped, and the Sentry SDK is not involved.
 /// All members are thread-safe; the collections are snapshots.
 /// </para>
 /// </remarks>
 public sealed class RecordingErrorReporter : IErrorReporter
 {
-    private static readonly IReadOnlyDictionary<string, string> s_noTags = new Dictionary<string, string>(StringComparer.Ordinal);
-
     private readonly object _gate = new();
     private readonly List<RecordedReport> _reports = [];
     private readonly TimeProvider _time;
@@ -77,25 +77,25 @@ public sealed class RecordingErrorReporter : IErrorReporter
     public int FlushCount => Volatile.Read(ref _flushCount);
 
     /// <inheritdoc />
-    public SentryEventId ReportHandled(Exception exception, SentryLevel level = SentryLevel.Error, ReportContext? context = null)
+    public SentryId ReportHandled(Exception exception, Action<Scope>? configureScope = null)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        return Record(RecordedReportKind.Handled, exception, message: null, level, mechanism: null, context);
+        return Record(RecordedReportKind.Handled, exception, message: null, SentryLevel.Error, mechanism: null, configureScope);
     }
 
     /// <inheritdoc />
-    public SentryEventId ReportUnhandled(Exception exception, string mechanism, SentryLevel level = SentryLevel.Error, ReportContext? context = null)
+    public SentryId ReportUnhandled(Exception exception, string mechanism, Action<Scope>? configureScope = null)
     {
         ArgumentNullException.ThrowIfNull(exception);
         ArgumentNullException.ThrowIfNull(mechanism);
-        return Record(RecordedReportKind.Unhandled, exception, message: null, level, mechanism, context);
+        return Record(RecordedReportKind.Unhandled, exception, message: null, SentryLevel.Error, mechanism, configureScope);
     }
 
     /// <inheritdoc />
-    public SentryEventId ReportMessage(string message, SentryLevel level = SentryLevel.Info, ReportContext? context = null)
+    public SentryId ReportMessage(string message, SentryLevel level = SentryLevel.Info, Action<Scope>? configureScope = null)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return Record(RecordedReportKind.Message, exception: null, message, level, mechanism: null, context);
+        return Record(RecordedReportKind.Message, exception: null, message, level, mechanism: null, configureScope);
     }
 
     /// <summary>
@@ -196,11 +196,12 @@ public sealed class RecordingErrorReporter : IErrorReporter
         where TException : Exception
         => FindAll(report => report.Exception is TException);
 
-    private SentryEventId Record(RecordedReportKind kind, Exception? exception, string? message, SentryLevel level, string? mechanism, ReportContext? context)
+    private SentryId Record(RecordedReportKind kind, Exception? exception, string? message, SentryLevel level, string? mechanism, Action<Scope>? configureScope)
     {
-        var id = new SentryEventId(Guid.NewGuid());
-        var scopeTags = ErrorReportingScope.Current?.Tags ?? s_noTags;
-        var report = new RecordedReport(kind, exception, message, level, mechanism, context, scopeTags, id, _time.GetUtcNow());
+        var scope = new Scope(options: null);
+        configureScope?.Invoke(scope);
+        var id = SentryId.Create();
+        var report = new RecordedReport(kind, exception, message, scope.Level ?? level, mechanism, scope, id, _time.GetUtcNow());
         lock (_gate)
         {
             _reports.Add(report);

@@ -246,18 +246,18 @@ public sealed class SentryEnvelopeReceiver
     /// <param name="timeout">How long to wait at most.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The event.</returns>
-    /// <exception cref="ArgumentException"><paramref name="eventId"/> is <see cref="SentryEventId.Empty"/> (the report was not accepted, so no event will arrive).</exception>
+    /// <exception cref="ArgumentException"><paramref name="eventId"/> is <see cref="SentryId.Empty"/> (the report was not accepted, so no event will arrive).</exception>
     /// <exception cref="ArgumentOutOfRangeException">
     /// <paramref name="timeout"/> is negative and not <see cref="Timeout.InfiniteTimeSpan"/>, or the wait is needed and
     /// <paramref name="timeout"/> is longer than 4,294,967,294 milliseconds (about 49.7 days).
     /// </exception>
     /// <exception cref="TimeoutException">The event did not arrive within <paramref name="timeout"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
-    public Task<ReceivedEvent> WaitForEventAsync(SentryEventId eventId, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public Task<ReceivedEvent> WaitForEventAsync(SentryId eventId, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        if (eventId.IsEmpty)
+        if (eventId == SentryId.Empty)
         {
-            throw new ArgumentException("The event id is SentryEventId.Empty: the report was not accepted, so no event will arrive.", nameof(eventId));
+            throw new ArgumentException("The event id is SentryId.Empty: the report was not accepted, so no event will arrive.", nameof(eventId));
         }
 
         return WaitForEventAsync(eventId.ToString(), timeout, cancellationToken);
@@ -736,7 +736,7 @@ public sealed class SentryEnvelopeReceiver
             return false;
         }
 
-        if (SentryEventId.TryParse(received, out var left) && SentryEventId.TryParse(expected, out var right))
+        if (Guid.TryParse(received, out var left) && Guid.TryParse(expected, out var right))
         {
             return left == right;
         }

@@ -17,7 +17,7 @@ namespace ErrorReporting.Testing;
 
 /// <summary>
 /// A Sentry-compatible server on 127.0.0.1 for tests: point a client at <see cref="Dsn"/>, then assert on what
-/// arrived (<see cref="Events"/>, <see cref="WaitForEventAsync(SentryEventId, TimeSpan, CancellationToken)"/>) and
+/// arrived (<see cref="Events"/>, <see cref="WaitForEventAsync(SentryId, TimeSpan, CancellationToken)"/>) and
 /// on every request made (<see cref="Requests"/>). <see cref="Faults"/> scripts failures for delivery tests.
 /// </summary>
 /// <example>
@@ -170,8 +170,8 @@ public sealed class SentryTestServer : IAsyncDisposable
     public Task<ReceivedEvent> WaitForEventAsync(string eventId, TimeSpan timeout, CancellationToken cancellationToken = default)
         => Receiver.WaitForEventAsync(eventId, timeout, cancellationToken);
 
-    /// <inheritdoc cref="SentryEnvelopeReceiver.WaitForEventAsync(SentryEventId, TimeSpan, CancellationToken)"/>
-    public Task<ReceivedEvent> WaitForEventAsync(SentryEventId eventId, TimeSpan timeout, CancellationToken cancellationToken = default)
+    /// <inheritdoc cref="SentryEnvelopeReceiver.WaitForEventAsync(SentryId, TimeSpan, CancellationToken)"/>
+    public Task<ReceivedEvent> WaitForEventAsync(SentryId eventId, TimeSpan timeout, CancellationToken cancellationToken = default)
         => Receiver.WaitForEventAsync(eventId, timeout, cancellationToken);
 
     /// <inheritdoc cref="SentryEnvelopeReceiver.WaitForClientReportsAsync(Func{IReadOnlyList{ReceivedClientReport}, bool}, TimeSpan, CancellationToken)"/>

@@ -1,5 +1,6 @@
 using ErrorReporting.Configuration;
 using ErrorReporting.Hosting;
+using ErrorReporting.Reporting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -9,17 +10,26 @@ using Microsoft.Extensions.Options;
 namespace ErrorReporting;
 
 /// <summary>
-/// Registers the error reporter in an <see cref="IServiceCollection"/>.
+/// Registers ErrorReporting in an <see cref="IServiceCollection"/>: <see cref="IErrorReporter"/> over the Sentry SDK's
+/// hub, and ErrorReporting's delivery engine as the SDK's background worker.
 /// </summary>
 /// <remarks>
+/// <para>
+/// One Sentry per process: ErrorReporting initialises the SDK (with <see cref="ErrorReportingOptions"/>) only when nothing
+/// else does, when the host starts or, without a host, when <see cref="IErrorReporter"/> is first resolved. Beside
+/// <c>UseSentry()</c> or <c>AddSentry()</c>, in either order, the SDK is initialised once, by them, with their options,
+/// into which ErrorReporting installs its delivery engine; after <c>SentrySdk.Init</c>, the hub it made is used.
+/// </para>
+/// <para>
 /// The methods are safe to call more than once: services are registered once; every configuration applies, in order.
 /// They live in the <c>ErrorReporting</c> namespace, as Microsoft's guidance for non-Microsoft packages asks.
+/// </para>
 /// </remarks>
 public static class ErrorReportingServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="IErrorReporter"/> as a singleton, configured by <see cref="ErrorReportingOptions"/> and the
-    /// <c>SENTRY_DSN</c>, <c>SENTRY_ENVIRONMENT</c> and <c>SENTRY_RELEASE</c> environment variables.
+    /// SDK's <c>SENTRY_DSN</c>, <c>SENTRY_ENVIRONMENT</c> and <c>SENTRY_RELEASE</c> environment variables.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <returns>The <see cref="IServiceCollection"/> so that additional calls can be chained.</returns>
@@ -27,17 +37,18 @@ public static class ErrorReportingServiceCollectionExtensions
     public static IServiceCollection AddErrorReporting(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        if (services.Any(d => d.ServiceType == typeof(Registered)))
+        if (services.Any(d => d.ServiceType == typeof(SentryConnection)))
         {
             return services;
         }
 
-        services.AddSingleton<Registered>();
         services.AddOptionsWithValidateOnStart<ErrorReportingOptions>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<ErrorReportingOptions>, ErrorReportingOptionsDefaults>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ErrorReportingOptions>, ErrorReportingOptionsValidator>());
-        services.TryAddSingleton(ErrorReporterFactory.Create);
-        services.TryAddSingleton<UnhandledExceptionHooks>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(IPostConfigureOptions<>), typeof(SentryOptionsSetup<>)));
+        services.TryAddSingleton<EngineRegistry>();
+        services.TryAddSingleton<ReportedExceptions>();
+        services.TryAddSingleton<SentryConnection>();
+        services.TryAddSingleton(static sp => sp.GetRequiredService<SentryConnection>().Reporter);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ErrorReportingHostedService>());
         return services;
     }
@@ -46,7 +57,7 @@ public static class ErrorReportingServiceCollectionExtensions
     /// Registers <see cref="IErrorReporter"/> as a singleton, configured by <paramref name="configure"/>.
     /// </summary>
     /// <param name="services">The service collection.</param>
-    /// <param name="configure">Sets the options.</param>
+    /// <param name="configure">Sets the options (the SDK's <see cref="Sentry.SentryOptions"/> and ErrorReporting's additions).</param>
     /// <returns>The <see cref="IServiceCollection"/> so that additional calls can be chained.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="configure"/> is <see langword="null"/>.</exception>
     public static IServiceCollection AddErrorReporting(this IServiceCollection services, Action<ErrorReportingOptions> configure)
@@ -60,7 +71,8 @@ public static class ErrorReportingServiceCollectionExtensions
 
     /// <summary>
     /// Registers <see cref="IErrorReporter"/> as a singleton, configured by a configuration section whose keys are the
-    /// names of <see cref="ErrorReportingOptions"/> properties (for example <c>builder.Configuration.GetSection("ErrorReporting")</c>).
+    /// SDK's option names, such as <c>builder.Configuration.GetSection("Sentry")</c>. Binding uses the
+    /// configuration-binding source generator (no reflection; Native AOT compatible).
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The configuration section to bind.</param>
@@ -71,10 +83,7 @@ public static class ErrorReportingServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddErrorReporting();
-        services.Configure<ErrorReportingOptions>(configuration);
+        services.AddSingleton<IConfigureOptions<ErrorReportingOptions>>(new ConfigurationSectionSetup(configuration));
         return services;
     }
-
-    /// <summary>Marks a service collection in which the reporter's services are registered.</summary>
-    private sealed class Registered;
 }

@@ -3,62 +3,71 @@ using Microsoft.Extensions.Options;
 namespace ErrorReporting.Configuration;
 
 /// <summary>
-/// Validates <see cref="ErrorReportingOptions"/> at start-up: the DSN's shape, ranges, and the tag dictionary. Every
-/// message names the option. (Plain code rather than data annotations: it keeps DataAnnotations off the start-up path.)
+/// Validates <see cref="ErrorReportingOptions"/> at start-up, so that a bad value fails there and never at the first
+/// report: the DSN (with the SDK's own parser), the values the SDK's setters rejected during configuration binding,
+/// and ranges the SDK leaves open. Every message names the option and none contains the DSN's keys.
 /// </summary>
 internal sealed class ErrorReportingOptionsValidator : IValidateOptions<ErrorReportingOptions>
 {
-    internal static readonly TimeSpan MaxShutdownTimeout = TimeSpan.FromMinutes(10);
-    internal static readonly TimeSpan MaxSendTimeout = TimeSpan.FromMinutes(10);
+    internal static readonly TimeSpan MaxTimeout = TimeSpan.FromMinutes(10);
+    internal const int MaxItems = 1_000_000;
 
     public ValidateOptionsResult Validate(string? name, ErrorReportingOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         List<string>? failures = null;
 
-        if (!string.IsNullOrWhiteSpace(options.Dsn) && !Dsn.TryParse(options.Dsn, out _, out var error))
+        if (DsnSettings.Resolve(options) is { } dsn && !SentryEndpoint.TryCreate(dsn, out _, out var error))
         {
-            (failures ??= []).Add($"{nameof(ErrorReportingOptions)}.{nameof(ErrorReportingOptions.Dsn)} is not a valid Sentry DSN: {error}.");
+            var source = options.Dsn is null ? $" (read from {DsnSettings.EnvironmentVariable})" : string.Empty;
+            Fail(ref failures, nameof(options.Dsn), $"is not a valid Sentry DSN{source}: {error}");
         }
 
-        Range(ref failures, nameof(ErrorReportingOptions.MaxQueueItems), options.MaxQueueItems, 1, 1_000_000);
-        Range(ref failures, nameof(ErrorReportingOptions.MaxCacheItems), options.MaxCacheItems, 1, 1_000_000);
-        if (!(options.SampleRate >= 0 && options.SampleRate <= 1))
+        foreach (var rejected in options.RejectedConfiguration)
         {
-            (failures ??= []).Add($"{nameof(ErrorReportingOptions)}.{nameof(ErrorReportingOptions.SampleRate)} is {options.SampleRate}; expected a number from 0 to 1.");
+            Fail(ref failures, $"{nameof(ErrorReportingOptions)}.{rejected}");
+        }
+
+        Range(ref failures, nameof(options.MaxQueueItems), options.MaxQueueItems);
+        Range(ref failures, nameof(options.MaxCacheItems), options.MaxCacheItems);
+        Range(ref failures, nameof(options.ShutdownTimeout), options.ShutdownTimeout, allowZero: true);
+        Range(ref failures, nameof(options.FlushTimeout), options.FlushTimeout, allowZero: true);
+        Range(ref failures, nameof(options.SendTimeout), options.SendTimeout, allowZero: false);
+
+        if (options.CacheDirectoryPath is { } cache && (cache.Trim().Length == 0 || cache.AsSpan().IndexOfAny(Path.GetInvalidPathChars()) >= 0))
+        {
+            Fail(ref failures, nameof(options.CacheDirectoryPath), $"'{cache}' is not a usable folder path");
         }
 
         foreach (var tag in options.DefaultTags)
         {
             if (string.IsNullOrWhiteSpace(tag.Key))
             {
-                (failures ??= []).Add($"{nameof(ErrorReportingOptions)}.{nameof(ErrorReportingOptions.DefaultTags)} contains an empty key.");
+                Fail(ref failures, nameof(options.DefaultTags), "contains an empty key");
             }
-        }
-
-        if (options.ShutdownTimeout < TimeSpan.Zero || options.ShutdownTimeout > MaxShutdownTimeout)
-        {
-            (failures ??= []).Add($"{nameof(ErrorReportingOptions)}.{nameof(ErrorReportingOptions.ShutdownTimeout)} is {options.ShutdownTimeout}; expected from 00:00:00 to {MaxShutdownTimeout}.");
-        }
-
-        if (options.SendTimeout <= TimeSpan.Zero || options.SendTimeout > MaxSendTimeout)
-        {
-            (failures ??= []).Add($"{nameof(ErrorReportingOptions)}.{nameof(ErrorReportingOptions.SendTimeout)} is {options.SendTimeout}; expected more than 00:00:00 and at most {MaxSendTimeout}.");
-        }
-
-        if (options.CacheDirectory is { } cache && (cache.Trim().Length == 0 || cache.IndexOfAny(Path.GetInvalidPathChars()) >= 0))
-        {
-            (failures ??= []).Add($"{nameof(ErrorReportingOptions)}.{nameof(ErrorReportingOptions.CacheDirectory)} '{cache}' is not a usable folder path.");
         }
 
         return failures is null ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    private static void Range(ref List<string>? failures, string name, int value, int min, int max)
+    private static void Range(ref List<string>? failures, string option, int value)
     {
-        if (value < min || value > max)
+        if (value > MaxItems)
         {
-            (failures ??= []).Add($"{nameof(ErrorReportingOptions)}.{name} is {value}; expected from {min} to {max}.");
+            Fail(ref failures, option, $"is {value}; expected from 1 to {MaxItems}");
         }
     }
+
+    private static void Range(ref List<string>? failures, string option, TimeSpan value, bool allowZero)
+    {
+        if (value < TimeSpan.Zero || (!allowZero && value == TimeSpan.Zero) || value > MaxTimeout)
+        {
+            Fail(ref failures, option, $"is {value}; expected {(allowZero ? "from" : "more than")} 00:00:00 {(allowZero ? "to" : "and at most")} {MaxTimeout}");
+        }
+    }
+
+    private static void Fail(ref List<string>? failures, string option, string problem)
+        => Fail(ref failures, $"{nameof(ErrorReportingOptions)}.{option} {problem}.");
+
+    private static void Fail(ref List<string>? failures, string message) => (failures ??= []).Add(message);
 }

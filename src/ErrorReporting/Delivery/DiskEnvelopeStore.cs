@@ -5,18 +5,18 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using ErrorReporting.Diagnostics;
-using ErrorReporting.Serialization;
 using Microsoft.Extensions.Logging;
 
 namespace ErrorReporting.Delivery;
 
 /// <summary>
-/// The offline cache: every envelope is written to disk before it is sent and deleted after the server took it or it
-/// was definitively dropped. Files are written atomically (temporary file, then rename) with owner-only permissions,
-/// named so that their order is the order of the reports; at start-up, files left by an earlier process are sent
-/// first, oldest first. A corrupt or truncated file is logged, removed and skipped. The cache is bounded: beyond
-/// <see cref="ErrorReportingOptions.MaxCacheItems"/> the oldest envelope is evicted (counted as <c>cache_overflow</c>).
-/// An exclusive lock file keeps a second process from sending the same files.
+/// The offline cache (<c>CacheDirectoryPath</c>): every envelope is written to disk before it is sent and deleted after
+/// the server took it or it was definitively dropped. A file holds the envelope as the SDK serialized it, without
+/// <c>sent_at</c>: a valid Sentry envelope. Files are written atomically (temporary file, then rename) with owner-only
+/// permissions, named so that their order is the order of the reports; at start-up, files left by an earlier process
+/// are sent first, oldest first, with their original event ids. A corrupt or truncated file is logged, removed and
+/// skipped. The cache is bounded: beyond <c>MaxCacheItems</c> the oldest envelope is evicted (counted as
+/// <c>cache_overflow</c>). An exclusive lock file keeps a second process from sending the same files.
 /// </summary>
 internal sealed class DiskEnvelopeStore : IEnvelopeStore
 {
@@ -30,20 +30,18 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
     private readonly EnvelopeList _envelopes = new();
     private readonly string _directory;
     private readonly int _capacity;
-    private readonly ReadOnlyMemory<byte> _sdk;
-    private readonly ReporterCounters _counters;
+    private readonly DeliveryCounters _counters;
     private readonly ILogger _logger;
     private readonly Action _onAdded;
     private readonly FileStream _lock;
     private readonly ArrayBufferWriter<byte> _buffer = new(8 * 1024);
     private long _fileCounter;
 
-    private DiskEnvelopeStore(string directory, FileStream lockFile, int capacity, ReadOnlyMemory<byte> sdk, ReporterCounters counters, ILogger logger, Action onAdded)
+    private DiskEnvelopeStore(string directory, FileStream lockFile, int capacity, DeliveryCounters counters, ILogger logger, Action onAdded)
     {
         _directory = directory;
         _lock = lockFile;
         _capacity = capacity;
-        _sdk = sdk;
         _counters = counters;
         _logger = logger;
         _onAdded = onAdded;
@@ -53,15 +51,13 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
 
     public int Count => _envelopes.Count;
 
-    public int EventCount => _envelopes.EventCount;
-
     public long OldestSequence => _envelopes.OldestSequence;
 
     /// <summary>
     /// Opens the cache for a DSN under <paramref name="root"/> (a folder per DSN), restoring what an earlier process left.
     /// Returns <see langword="null"/> when another process holds the cache or it cannot be used (logged).
     /// </summary>
-    public static DiskEnvelopeStore? Open(string root, string dsnIdentity, int capacity, ReadOnlyMemory<byte> sdk, ReporterCounters counters, ILogger logger, Action onAdded)
+    public static DiskEnvelopeStore? Open(string root, string dsnIdentity, int capacity, DeliveryCounters counters, ILogger logger, Action onAdded)
     {
         var directory = Path.Combine(Path.GetFullPath(root), Hash(dsnIdentity));
         FileStream? lockFile = null;
@@ -70,7 +66,7 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
             CreateOwnerOnlyDirectory(root);
             CreateOwnerOnlyDirectory(directory);
             lockFile = new FileStream(Path.Combine(directory, LockFileName), OwnerOnly(FileMode.OpenOrCreate, FileAccess.ReadWrite));
-            var store = new DiskEnvelopeStore(directory, lockFile, capacity, sdk, counters, logger, onAdded);
+            var store = new DiskEnvelopeStore(directory, lockFile, capacity, counters, logger, onAdded);
             store.Restore();
             return store;
         }
@@ -94,12 +90,12 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
         try
         {
             _buffer.ResetWrittenCount();
-            EnvelopeWriter.WriteStoredHeader(_buffer, envelope.EventId, _sdk.Span);
-            var itemsOffset = _buffer.WrittenCount;
+            _buffer.Write(envelope.Header);
+            _buffer.Write("\n"u8);
             _buffer.Write(envelope.Items);
             path = Path.Combine(_directory, FileName(envelope));
             WriteAtomically(path, _buffer.WrittenSpan);
-            envelope.MoveToFile(path, itemsOffset);
+            envelope.MoveToFile(path);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
@@ -174,7 +170,8 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
     {
         // Ordinal order of names = order of reports: UTC ticks, then a per-process counter.
         var counter = Interlocked.Increment(ref _fileCounter);
-        return string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow.Ticks:D19}-{Environment.ProcessId:D7}-{counter:D9}-{envelope.EventId}{Extension}");
+        var id = envelope.EventId == SentryId.Empty ? "none" : envelope.EventId.ToString();
+        return string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow.Ticks:D19}-{Environment.ProcessId:D7}-{counter:D9}-{id}{Extension}");
     }
 
     /// <summary>Deletes the oldest envelopes beyond the capacity (never one being sent), counted as <c>cache_overflow</c>.</summary>
@@ -183,10 +180,7 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
         foreach (var victim in _envelopes.RemoveOldestBeyond(_capacity) ?? [])
         {
             Delete(victim);
-            if (victim.HasEvent)
-            {
-                _counters.Drop(DiscardReason.CacheOverflow);
-            }
+            _counters.Drop(DiscardReason.CacheOverflow, victim.Categories);
         }
     }
 
@@ -220,9 +214,9 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
         var restored = 0;
         foreach (var path in System.IO.Directory.EnumerateFiles(_directory, "*" + Extension).Order(StringComparer.Ordinal))
         {
-            if (TryReadStored(path, out var eventId, out var itemsOffset, out var problem))
+            if (TryReadStored(path, out var eventId, out var categories, out var problem))
             {
-                _envelopes.TryAdd(PendingEnvelope.FromFile(PendingEnvelope.RestoredSequence, eventId, path, itemsOffset));
+                _envelopes.TryAdd(PendingEnvelope.FromFile(PendingEnvelope.RestoredSequence, eventId, categories, path));
                 restored++;
             }
             else
@@ -241,11 +235,14 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
         Evict();
     }
 
-    /// <summary>Checks a cache file's framing: a JSON header line, then items whose <c>length</c> matches the bytes.</summary>
-    private static bool TryReadStored(string path, out SentryEventId eventId, out int itemsOffset, [NotNullWhen(false)] out string? problem)
+    /// <summary>
+    /// Checks a cache file's framing (a JSON header line, then items whose <c>length</c> matches the bytes) and reads
+    /// the header's event id and the items' data categories.
+    /// </summary>
+    private static bool TryReadStored(string path, out SentryId eventId, out string[] categories, [NotNullWhen(false)] out string? problem)
     {
-        eventId = SentryEventId.Empty;
-        itemsOffset = 0;
+        eventId = SentryId.Empty;
+        categories = [];
         try
         {
             var bytes = File.ReadAllBytes(path);
@@ -264,16 +261,20 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
                     return false;
                 }
 
-                if (header.RootElement.TryGetProperty("event_id", out var id) && !SentryEventId.TryParse(id.GetString(), out eventId))
+                if (header.RootElement.TryGetProperty("event_id", out var id))
                 {
-                    problem = "the header's event_id is invalid";
-                    return false;
+                    if (!Guid.TryParse(id.GetString(), out var guid))
+                    {
+                        problem = "the header's event_id is invalid";
+                        return false;
+                    }
+
+                    eventId = new SentryId(guid);
                 }
             }
 
-            itemsOffset = headerEnd + 1;
-            var position = itemsOffset;
-            var items = 0;
+            var found = new List<string>();
+            var position = headerEnd + 1;
             while (position < bytes.Length)
             {
                 var lineEnd = bytes.AsSpan(position).IndexOf((byte)'\n');
@@ -285,6 +286,7 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
 
                 using var itemHeader = JsonDocument.Parse(bytes.AsMemory(position, lineEnd));
                 var length = itemHeader.RootElement.GetProperty("length").GetInt32();
+                var type = itemHeader.RootElement.TryGetProperty("type", out var typeElement) ? typeElement.GetString() : null;
                 position += lineEnd + 1 + length;
                 if (length < 0 || position >= bytes.Length || bytes[position] != (byte)'\n')
                 {
@@ -293,11 +295,12 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
                 }
 
                 position++;
-                items++;
+                found.Add(DataCategories.FromItemType(type));
             }
 
-            problem = items == 0 ? "it holds no item" : null;
-            return items > 0;
+            categories = [.. found];
+            problem = found.Count == 0 ? "it holds no item" : null;
+            return found.Count > 0;
         }
         catch (Exception exception) when (exception is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {

@@ -8,7 +8,6 @@ internal sealed class EnvelopeList
 {
     private readonly LinkedList<PendingEnvelope> _envelopes = new();
     private readonly object _gate = new();
-    private int _events;
 
     public int Count
     {
@@ -20,9 +19,6 @@ internal sealed class EnvelopeList
             }
         }
     }
-
-    /// <summary>Gets the number of waiting envelopes that carry an event.</summary>
-    public int EventCount => Volatile.Read(ref _events);
 
     /// <summary>Gets the lowest sequence of the waiting envelopes, or <see cref="long.MaxValue"/> when none waits.</summary>
     public long OldestSequence
@@ -53,11 +49,6 @@ internal sealed class EnvelopeList
             }
 
             _envelopes.AddLast(envelope);
-            if (envelope.HasEvent)
-            {
-                _events++;
-            }
-
             return true;
         }
     }
@@ -79,17 +70,7 @@ internal sealed class EnvelopeList
     {
         lock (_gate)
         {
-            if (!_envelopes.Remove(envelope))
-            {
-                return -1;
-            }
-
-            if (envelope.HasEvent)
-            {
-                _events--;
-            }
-
-            return _envelopes.Count;
+            return _envelopes.Remove(envelope) ? _envelopes.Count : -1;
         }
     }
 
@@ -105,11 +86,6 @@ internal sealed class EnvelopeList
                 if (!node.Value.InFlight)
                 {
                     _envelopes.Remove(node);
-                    if (node.Value.HasEvent)
-                    {
-                        _events--;
-                    }
-
                     (removed ??= []).Add(node.Value);
                 }
 
@@ -127,7 +103,6 @@ internal sealed class EnvelopeList
         {
             var all = new List<PendingEnvelope>(_envelopes);
             _envelopes.Clear();
-            _events = 0;
             return all;
         }
     }

@@ -1,14 +1,16 @@
-using System.Net;
+using System.IO.Compression;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using ErrorReporting.Configuration;
-using ErrorReporting.Serialization;
 
 namespace ErrorReporting.Delivery;
 
 /// <summary>
-/// POSTs gzip-compressed envelopes to the DSN's envelope endpoint with Sentry's <c>X-Sentry-Auth</c> header.
-/// Several sends may be under way at once; compression buffers are pooled.
+/// POSTs envelopes to the DSN's envelope endpoint with the SDK's <c>X-Sentry-Auth</c> header, gzip-compressed unless
+/// <see cref="SentryOptions.RequestBodyCompressionLevel"/> is <see cref="CompressionLevel.NoCompression"/>. The HTTP
+/// client honours the SDK's HTTP options: <see cref="SentryOptions.CreateHttpMessageHandler"/>,
+/// <see cref="SentryOptions.HttpProxy"/>, <see cref="SentryOptions.DecompressionMethods"/> and
+/// <see cref="SentryOptions.ConfigureClient"/>. Several sends may be under way at once; compression buffers are pooled.
 /// </summary>
 internal sealed class HttpEnvelopeTransport : IEnvelopeTransport
 {
@@ -17,29 +19,37 @@ internal sealed class HttpEnvelopeTransport : IEnvelopeTransport
     private static readonly MediaTypeHeaderValue s_envelopeContentType = new("application/x-sentry-envelope");
 
     private readonly HttpClient _client;
-    private readonly Uri _endpoint;
-    private readonly string _authorization;
+    private readonly SentryEndpoint _endpoint;
     private readonly TimeSpan _timeout;
+    private readonly CompressionLevel _compression;
     private readonly Stack<MemoryStream> _bodies = new();
 
-    public HttpEnvelopeTransport(Dsn dsn, TimeSpan timeout, HttpMessageHandler? handler = null)
+    public HttpEnvelopeTransport(SentryOptions options, SentryEndpoint endpoint, TimeSpan timeout)
     {
-        _endpoint = dsn.EnvelopeUri;
+        _endpoint = endpoint;
         _timeout = timeout;
-        _authorization = dsn.SecretKey is null
-            ? $"Sentry sentry_version=7,sentry_client={SdkInfo.ClientName},sentry_key={dsn.PublicKey}"
-            : $"Sentry sentry_version=7,sentry_client={SdkInfo.ClientName},sentry_key={dsn.PublicKey},sentry_secret={dsn.SecretKey}";
-        _client = new HttpClient(handler ?? CreateHandler(), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
-        _client.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue(SdkInfo.Name, SdkInfo.Version));
+        _compression = options.RequestBodyCompressionLevel;
+        _client = new HttpClient(CreateHandler(options), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
         _client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        options.ConfigureClient?.Invoke(_client);
     }
 
     public async Task<TransportResponse> SendAsync(ReadOnlyMemory<byte> envelope, CancellationToken cancellationToken)
     {
+        if (_compression == CompressionLevel.NoCompression)
+        {
+            return await SendBodyAsync(envelope, compressed: false, cancellationToken).ConfigureAwait(false);
+        }
+
         var body = RentBody();
         try
         {
-            return await SendCompressedAsync(EnvelopeCompression.Compress(envelope.Span, body), cancellationToken).ConfigureAwait(false);
+            using (var gzip = new GZipStream(body, _compression, leaveOpen: true))
+            {
+                gzip.Write(envelope.Span);
+            }
+
+            return await SendBodyAsync(body.GetBuffer().AsMemory(0, (int)body.Length), compressed: true, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -59,12 +69,51 @@ internal sealed class HttpEnvelopeTransport : IEnvelopeTransport
         }
     }
 
+    private static HttpMessageHandler CreateHandler(SentryOptions options)
+    {
+        var handler = options.CreateHttpMessageHandler?.Invoke();
+        switch (handler)
+        {
+            case null:
+                return new SocketsHttpHandler
+                {
+                    AllowAutoRedirect = false,
+                    AutomaticDecompression = options.DecompressionMethods,
+                    ConnectTimeout = TimeSpan.FromSeconds(10),
+                    PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                    PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
+                    Proxy = options.HttpProxy,
+                    UseProxy = options.HttpProxy is not null || HttpClient.DefaultProxy is not null,
+                };
+            case HttpClientHandler clientHandler:
+                if (options.HttpProxy is not null)
+                {
+                    clientHandler.Proxy = options.HttpProxy;
+                }
+
+                if (clientHandler.SupportsAutomaticDecompression)
+                {
+                    clientHandler.AutomaticDecompression = options.DecompressionMethods;
+                }
+
+                return clientHandler;
+            default:
+                return handler;
+        }
+    }
+
     private MemoryStream RentBody()
     {
         lock (_bodies)
         {
-            return _bodies.TryPop(out var body) ? body : new MemoryStream();
+            if (_bodies.TryPop(out var body))
+            {
+                body.SetLength(0);
+                return body;
+            }
         }
+
+        return new MemoryStream();
     }
 
     private void ReturnBody(MemoryStream body)
@@ -75,13 +124,17 @@ internal sealed class HttpEnvelopeTransport : IEnvelopeTransport
         }
     }
 
-    private async Task<TransportResponse> SendCompressedAsync(ReadOnlyMemory<byte> compressed, CancellationToken cancellationToken)
+    private async Task<TransportResponse> SendBodyAsync(ReadOnlyMemory<byte> body, bool compressed, CancellationToken cancellationToken)
     {
-        using var content = new ReadOnlyMemoryContent(compressed);
+        using var content = new ReadOnlyMemoryContent(body);
         content.Headers.ContentType = s_envelopeContentType;
-        content.Headers.ContentEncoding.Add("gzip");
-        using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = content };
-        request.Headers.TryAddWithoutValidation("X-Sentry-Auth", _authorization);
+        if (compressed)
+        {
+            content.Headers.ContentEncoding.Add("gzip");
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint.EnvelopeUri) { Content = content };
+        request.Headers.TryAddWithoutValidation(SentryEndpoint.AuthHeaderName, _endpoint.Authorization);
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_timeout);
@@ -108,15 +161,6 @@ internal sealed class HttpEnvelopeTransport : IEnvelopeTransport
             return TransportResponse.Failed(exception);
         }
     }
-
-    private static SocketsHttpHandler CreateHandler() => new()
-    {
-        AllowAutoRedirect = false,
-        AutomaticDecompression = DecompressionMethods.All,
-        ConnectTimeout = TimeSpan.FromSeconds(10),
-        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
-    };
 
     private static string? JoinHeader(HttpResponseHeaders headers, string name)
         => headers.TryGetValues(name, out var values) ? string.Join(",", values) : null;

@@ -1,16 +1,13 @@
 namespace ErrorReporting.Delivery;
 
 /// <summary>
-/// Where built envelopes wait for the sender, oldest first: in memory, or on disk when an offline cache is configured.
+/// Where serialized envelopes wait for the sender, oldest first: in memory, or on disk when an offline cache is configured.
 /// One producer (the worker) and one consumer (the sender).
 /// </summary>
 internal interface IEnvelopeStore : IDisposable
 {
     /// <summary>Gets the number of envelopes waiting.</summary>
     int Count { get; }
-
-    /// <summary>Gets the number of waiting envelopes that carry an event (including events restored from the offline cache).</summary>
-    int EventCount { get; }
 
     /// <summary>Gets the sequence of the oldest waiting envelope, or <see cref="long.MaxValue"/> when none waits.</summary>
     long OldestSequence { get; }

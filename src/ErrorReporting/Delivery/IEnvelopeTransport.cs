@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace ErrorReporting.Delivery;
 
 /// <summary>
@@ -17,8 +19,16 @@ internal readonly record struct TransportResponse(int StatusCode, string? RateLi
 {
     public static TransportResponse Failed(Exception failure) => new(0, Failure: failure);
 
+    /// <summary>Gets a value indicating whether the server took the envelope (any 2xx).</summary>
     public bool IsSuccess => StatusCode is >= 200 and < 300;
 
     /// <summary>Gets a value indicating whether the attempt should be repeated later: no response, 5xx, 408, or 429.</summary>
     public bool IsRetryable => Failure is not null || StatusCode >= 500 || StatusCode is 408 or 429;
+
+    /// <summary>Gets the delay a 5xx response asked for with <c>Retry-After</c>, or <see langword="null"/>.</summary>
+    public TimeSpan? ServerRetryDelay(DateTimeOffset now)
+        => StatusCode >= 500 ? Delivery.RateLimits.ParseRetryAfter(RetryAfter, now) : null;
+
+    public string Describe()
+        => Failure is { } failure ? $"{failure.GetType().Name}: {failure.Message}" : string.Create(CultureInfo.InvariantCulture, $"HTTP {StatusCode}");
 }

@@ -1,9 +1,9 @@
 namespace ErrorReporting.Delivery;
 
 /// <summary>
-/// A small in-memory buffer between the worker and the sender, so events are built while others are on the wire.
-/// When it is full the worker waits until it has drained to half (building then resumes in a batch, not one wake-up per
-/// event), and further reports wait in the report queue (bounded by <c>MaxQueueItems</c>).
+/// A small in-memory buffer between the worker and the sender, so envelopes are serialized while others are on the wire.
+/// When it is full the worker waits until it has drained to half (serializing then resumes in a batch, not one wake-up
+/// per envelope), and further envelopes wait in the delivery queue (bounded by <c>MaxQueueItems</c>).
 /// </summary>
 internal sealed class MemoryEnvelopeStore : IEnvelopeStore
 {
@@ -22,8 +22,6 @@ internal sealed class MemoryEnvelopeStore : IEnvelopeStore
     }
 
     public int Count => _envelopes.Count;
-
-    public int EventCount => _envelopes.EventCount;
 
     public long OldestSequence => _envelopes.OldestSequence;
 

@@ -3,15 +3,13 @@ using System.Globalization;
 namespace ErrorReporting.Delivery;
 
 /// <summary>
-/// Sentry's rate limits, as the server announces them (PROTOCOL.md §8.3): <c>X-Sentry-Rate-Limits</c> on any response,
-/// else <c>Retry-After</c>, else 60 seconds for a bare 429. Limits are kept per data category; an empty category list
-/// means all categories; of two limits for one category the longer one holds.
+/// Sentry's rate limits, as the server announces them (PROTOCOL.md §8.3): <c>X-Sentry-Rate-Limits</c> on any response;
+/// on a 429 without it, <c>Retry-After</c> for all categories, else 60 seconds. Limits are kept per data category
+/// (<see cref="DataCategories"/>); an empty category list means all categories; of two limits for one category the
+/// longer one holds. The <c>internal</c> category (client reports) is held back only by an all-categories limit.
 /// </summary>
 internal sealed class RateLimits
 {
-    public const string ErrorCategory = "error";
-    public const string InternalCategory = "internal";
-
     internal static readonly TimeSpan DefaultRetryAfter = TimeSpan.FromSeconds(60);
 
     private readonly object _gate = new();
@@ -31,7 +29,7 @@ internal sealed class RateLimits
             return ApplyRateLimitsHeader(rateLimitsHeader, now);
         }
 
-        if (statusCode == 429 || !string.IsNullOrWhiteSpace(retryAfterHeader))
+        if (statusCode == 429)
         {
             var delay = ParseRetryAfter(retryAfterHeader, now) ?? DefaultRetryAfter;
             Limit(category: null, now + delay);
@@ -41,15 +39,26 @@ internal sealed class RateLimits
         return false;
     }
 
-    /// <summary>Gets the time until which <paramref name="category"/> may not be sent, or <see langword="null"/> when it may.</summary>
-    public DateTimeOffset? BlockedUntil(string category, DateTimeOffset now)
+    /// <summary>
+    /// Gets the time until which an envelope with items of <paramref name="categories"/> may not be sent (the latest
+    /// limit of any of them), or <see langword="null"/> when it may be sent now.
+    /// </summary>
+    public DateTimeOffset? BlockedUntil(ReadOnlySpan<string> categories, DateTimeOffset now)
     {
+        if (Volatile.Read(ref _anyUntilTicks) <= now.UtcTicks)
+        {
+            return null;
+        }
+
         lock (_gate)
         {
             var until = _allUntil;
-            if (category != InternalCategory && _until.TryGetValue(category, out var byCategory) && byCategory > until)
+            foreach (var category in categories)
             {
-                until = byCategory;
+                if (category != DataCategories.Internal && _until.TryGetValue(category, out var byCategory) && byCategory > until)
+                {
+                    until = byCategory;
+                }
             }
 
             return until > now ? until : null;

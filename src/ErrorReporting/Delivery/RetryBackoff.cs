@@ -1,13 +1,15 @@
 namespace ErrorReporting.Delivery;
 
 /// <summary>
-/// Exponential backoff with jitter for failed sends: 0.5 s, 1 s, 2 s, … up to 30 s, each delay drawn from
-/// [75 %, 125 %] of its step so that many processes recovering together do not send in lock-step.
+/// Backoff with jitter for failed sends: 0.1 s, 0.2 s, 0.4 s, then 0.8 s for as long as the failures last, each delay
+/// drawn from [75 %, 100 %] of its step, so that processes recovering together do not send in lock-step. The cap of
+/// <see cref="Maximum"/> keeps the first delivery after the server comes back within a second; a server that wants
+/// clients to wait longer says so with <c>Retry-After</c>, which the sender honours.
 /// </summary>
 internal sealed class RetryBackoff
 {
-    internal static readonly TimeSpan Initial = TimeSpan.FromMilliseconds(500);
-    internal static readonly TimeSpan Maximum = TimeSpan.FromSeconds(30);
+    internal static readonly TimeSpan Initial = TimeSpan.FromMilliseconds(100);
+    internal static readonly TimeSpan Maximum = TimeSpan.FromMilliseconds(800);
 
     private int _failures;
 
@@ -15,10 +17,9 @@ internal sealed class RetryBackoff
 
     public TimeSpan NextDelay()
     {
-        var step = Initial.TotalMilliseconds * Math.Pow(2, Math.Min(_failures, 16));
+        var step = Math.Min(Maximum.TotalMilliseconds, Initial.TotalMilliseconds * Math.Pow(2, Math.Min(_failures, 16)));
         _failures++;
-        var jittered = Math.Min(step, Maximum.TotalMilliseconds) * (0.75 + (Random.Shared.NextDouble() * 0.5));
-        return TimeSpan.FromMilliseconds(Math.Min(jittered, Maximum.TotalMilliseconds));
+        return TimeSpan.FromMilliseconds(step * (0.75 + (Random.Shared.NextDouble() * 0.25)));
     }
 
     public void Reset() => _failures = 0;

@@ -1,30 +1,25 @@
 namespace ErrorReporting.Diagnostics;
 
 /// <summary>
-/// Why an accepted or attempted report did not reach Sentry: the <c>reason</c> of a client report entry and the
-/// <c>reason</c> tag of the <c>errorreporting.events.dropped</c> counter.
+/// Why the delivery engine did not deliver an envelope it was offered: the <c>reason</c> of a client report entry and
+/// the <c>reason</c> tag of the <c>errorreporting.envelopes.dropped</c> counter. (What the SDK drops before an envelope
+/// exists, such as <c>sample_rate</c> or <c>before_send</c>, the SDK counts in its own client reports.)
 /// </summary>
 internal enum DiscardReason
 {
-    /// <summary>Sampled out by <see cref="ErrorReportingOptions.SampleRate"/>.</summary>
-    SampleRate,
-
-    /// <summary>The queue was full.</summary>
+    /// <summary>The delivery queue was full.</summary>
     QueueOverflow,
 
-    /// <summary>The queue was full while Sentry's rate limit held events back.</summary>
+    /// <summary>The delivery queue was full while Sentry's rate limit held envelopes back.</summary>
     RateLimitBackoff,
 
-    /// <summary><see cref="ErrorReportingOptions.BeforeSend"/> returned <see langword="null"/>.</summary>
-    BeforeSend,
-
-    /// <summary>The server rejected the envelope (4xx other than 429).</summary>
+    /// <summary>The server rejected the envelope definitively (400, 401, 403, 413, …).</summary>
     SendError,
 
     /// <summary>The offline cache was full: the oldest envelope was evicted.</summary>
     CacheOverflow,
 
-    /// <summary>The event could not be built or serialized (a bug in this library; logged).</summary>
+    /// <summary>The envelope could not be serialized, or the engine had stopped (a bug or a misuse; logged).</summary>
     InternalSdkError,
 }
 
@@ -34,10 +29,8 @@ internal static class DiscardReasons
 
     public static string ToWireName(this DiscardReason reason) => reason switch
     {
-        DiscardReason.SampleRate => "sample_rate",
         DiscardReason.QueueOverflow => "queue_overflow",
         DiscardReason.RateLimitBackoff => "ratelimit_backoff",
-        DiscardReason.BeforeSend => "before_send",
         DiscardReason.SendError => "send_error",
         DiscardReason.CacheOverflow => "cache_overflow",
         _ => "internal_sdk_error",

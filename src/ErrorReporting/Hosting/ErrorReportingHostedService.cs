@@ -4,26 +4,24 @@ using Microsoft.Extensions.Options;
 namespace ErrorReporting.Hosting;
 
 /// <summary>
-/// On the generic host (<c>Host.CreateApplicationBuilder</c>, <c>WebApplication</c>): installs the unhandled-exception
-/// hooks when the host starts and flushes the reporter when it stops.
+/// On the generic host (<c>Host.CreateApplicationBuilder</c>, <c>WebApplication</c>): connects to the SDK when the host
+/// starts (so its unhandled-exception integrations are installed from then on, whether or not anything resolved
+/// <see cref="IErrorReporter"/>), and flushes when it stops.
 /// </summary>
-internal sealed class ErrorReportingHostedService : IHostedService, IDisposable
+internal sealed class ErrorReportingHostedService : IHostedService
 {
-    private readonly UnhandledExceptionHooks _hooks;
-    private readonly IErrorReporter _reporter;
-    private readonly TimeSpan _shutdownTimeout;
-    private IDisposable? _installation;
+    private readonly SentryConnection _connection;
+    private readonly IOptions<ErrorReportingOptions> _options;
 
-    public ErrorReportingHostedService(UnhandledExceptionHooks hooks, IErrorReporter reporter, IOptions<ErrorReportingOptions> options)
+    public ErrorReportingHostedService(SentryConnection connection, IOptions<ErrorReportingOptions> options)
     {
-        _hooks = hooks;
-        _reporter = reporter;
-        _shutdownTimeout = options.Value.ShutdownTimeout;
+        _connection = connection;
+        _options = options;
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _installation ??= _hooks.Install();
+        _ = _connection.Reporter;
         return Task.CompletedTask;
     }
 
@@ -31,13 +29,11 @@ internal sealed class ErrorReportingHostedService : IHostedService, IDisposable
     {
         try
         {
-            await _reporter.FlushAsync(_shutdownTimeout, cancellationToken).ConfigureAwait(false);
+            await _connection.Reporter.FlushAsync(_options.Value.ShutdownTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // The host's shutdown timeout came first.
         }
     }
-
-    public void Dispose() => _installation?.Dispose();
 }

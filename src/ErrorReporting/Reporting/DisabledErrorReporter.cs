@@ -1,42 +1,45 @@
+
 namespace ErrorReporting.Reporting;
 
 /// <summary>
-/// The reporter when no DSN is configured: every report is a no-op returning <see cref="SentryEventId.Empty"/>
-/// (after the argument check), allocating nothing.
+/// The reporter without a DSN: every report is a no-op that returns <see cref="SentryId.Empty"/> (argument checks
+/// aside), allocates nothing and never initialises the SDK.
 /// </summary>
 internal sealed class DisabledErrorReporter : IErrorReporter
 {
     public static readonly DisabledErrorReporter Instance = new();
 
-    public bool IsEnabled => false;
+    private static readonly ValueTask<bool> s_flushed = new(true);
 
-    public SentryEventId ReportHandled(Exception exception, SentryLevel level = SentryLevel.Error, ReportContext? context = null)
+    private DisabledErrorReporter()
     {
-        ArgumentNullException.ThrowIfNull(exception);
-        return SentryEventId.Empty;
     }
 
-    public SentryEventId ReportUnhandled(Exception exception, string mechanism, SentryLevel level = SentryLevel.Error, ReportContext? context = null)
+    public bool IsEnabled => false;
+
+    public SentryId ReportHandled(Exception exception, Action<Scope>? configureScope = null)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return SentryId.Empty;
+    }
+
+    public SentryId ReportUnhandled(Exception exception, string mechanism, Action<Scope>? configureScope = null)
     {
         ArgumentNullException.ThrowIfNull(exception);
         ArgumentNullException.ThrowIfNull(mechanism);
-        return SentryEventId.Empty;
+        return SentryId.Empty;
     }
 
-    public SentryEventId ReportMessage(string message, SentryLevel level = SentryLevel.Info, ReportContext? context = null)
+    public SentryId ReportMessage(string message, SentryLevel level = SentryLevel.Info, Action<Scope>? configureScope = null)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return SentryEventId.Empty;
+        return SentryId.Empty;
     }
 
     public ValueTask<bool> FlushAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
-        {
-            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout must not be negative (except Timeout.InfiniteTimeSpan).");
-        }
-
+        FlushTimeout.ThrowIfInvalid(timeout);
         cancellationToken.ThrowIfCancellationRequested();
-        return new ValueTask<bool>(true);
+        return s_flushed;
     }
 }

@@ -1,8 +1,8 @@
-namespace ErrorReporting.Processing;
+namespace ErrorReporting.Delivery;
 
 /// <summary>
-/// Answers "has everything reported before sequence <c>n</c> been delivered or dropped?" and wakes flushes when it has:
-/// the worker has handed on reports 0 … n-1 and no older envelope waits in the store (envelopes are stored and sent in order).
+/// Answers "has every envelope accepted before sequence <c>n</c> been delivered or dropped?" and wakes flushes when it has:
+/// the worker has handed on envelopes 0 … n-1 and no older envelope waits in the store.
 /// </summary>
 internal sealed class FlushTracker
 {

@@ -1,62 +1,53 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
-using ErrorReporting.Events;
 
-namespace ErrorReporting.Processing;
+namespace ErrorReporting.StackTraces;
 
 /// <summary>
-/// Turns an exception's stack trace into Sentry frames (oldest first). What depends only on the method (names,
-/// package, in-app flag) is computed once per method and cached; file and line come from the symbols per frame.
-/// Used by the worker only (not thread-safe).
+/// Turns an exception's stack trace into Sentry frames (oldest first), as the SDK's factory in
+/// <see cref="StackTraceMode.Original"/> mode names them, for a fraction of its cost: what depends only on the method
+/// (function, module, package, in-app flag, function id) is computed once per method and cached; file, line and column
+/// come from <see cref="SourceLocations"/>, cached per method and IL offset. Thread-safe: callers' threads share it.
 /// </summary>
-internal sealed class StackFrameReader : IDisposable
+internal sealed class StackFrameReader
 {
-    internal const int MaxFrames = 100;
     private const int MaxCachedMethods = 8192;
 
-    private readonly Dictionary<MethodBase, MethodFrameData> _methods = new(ReferenceEqualityComparer.Instance);
+    private readonly ConcurrentDictionary<MethodBase, MethodFrameData> _methods = new(ReferenceEqualityComparer.Instance);
+    private readonly ConcurrentDictionary<string, MethodFrameData?> _withoutMetadata = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Assembly, string?> _projectDirectories = new();
     private readonly SourceLocations _sources = new();
-    private readonly string[] _inAppExclude;
-    private readonly string[] _inAppInclude;
+    private readonly SentryOptions _options;
 
-    public StackFrameReader(IEnumerable<string> inAppExclude, IEnumerable<string> inAppInclude)
-    {
-        _inAppExclude = [.. inAppExclude.Where(p => !string.IsNullOrWhiteSpace(p))];
-        _inAppInclude = [.. inAppInclude.Where(p => !string.IsNullOrWhiteSpace(p))];
-    }
+    public StackFrameReader(SentryOptions options) => _options = options;
 
     /// <summary>
-    /// Adds the frames of a thrown exception to <paramref name="target"/>; adds nothing for an exception that was never thrown.
-    /// Keeps the newest <see cref="MaxFrames"/> frames.
+    /// Reads the frames of a thrown exception, oldest first; none for an exception that was never thrown.
     /// </summary>
-    public void AddFrames(Exception exception, SentryExceptionValue target)
+    public List<SentryStackFrame> ReadFrames(Exception exception)
     {
         // Methods and IL offsets come from the runtime cheaply; file and line come from the cached symbols.
         var frames = new StackTrace(exception, fNeedFileInfo: false).GetFrames();
-        var count = Math.Min(frames.Length, MaxFrames);
-        if (count == 0)
-        {
-            return;
-        }
-
+        var result = new List<SentryStackFrame>(frames.Length);
         StackFrame[]? withFileInfo = null;
-        target.EnsureFrameCapacity(count);
-        for (var i = count - 1; i >= 0; i--)
+        for (var i = frames.Length - 1; i >= 0; i--)
         {
             var method = GetMethod(frames[i]);
             if (method is null)
             {
                 // Native AOT keeps reflection metadata for few methods, but the runtime still names each frame.
-                if (DescribeWithoutMetadata(frames[i].ToString()) is { } described)
+                if (DescribeWithoutMetadataCached(frames[i].ToString()) is { } described)
                 {
-                    target.Frames.Add(new SentryStackFrame { Function = described.Function, Module = described.Module, InApp = described.InApp });
+                    result.Add(new SentryStackFrame { Function = described.Function, Module = described.Module, InApp = described.InApp });
                 }
 
                 continue;
             }
 
-            if (!_sources.TryGet(method, frames[i].GetILOffset(), out var location))
+            var ilOffset = frames[i].GetILOffset();
+            if (!_sources.TryGet(method, ilOffset, out var location))
             {
                 // Symbols this reader cannot open (e.g. a single-file app): ask the runtime, once per exception.
                 withFileInfo ??= new StackTrace(exception, fNeedFileInfo: true).GetFrames();
@@ -65,23 +56,43 @@ internal sealed class StackFrameReader : IDisposable
             }
 
             var data = GetMethodData(method);
-            target.Frames.Add(new SentryStackFrame
+            var frame = new SentryStackFrame
             {
                 Function = data.Function,
                 Module = data.Module,
                 Package = data.Package,
                 InApp = data.InApp,
-                FileName = location.File,
+                FunctionId = data.FunctionId,
+                InstructionAddress = ilOffset >= 0 ? ilOffset : null,
                 LineNumber = location.Line > 0 ? location.Line : null,
                 ColumnNumber = location.Column > 0 ? location.Column : null,
-            });
+            };
+            SetFile(frame, location.File, data.ProjectDirectory);
+            result.Add(frame);
         }
+
+        return result;
     }
 
-    public void Dispose() => _sources.Dispose();
-
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "A frame whose method metadata was trimmed is skipped; nothing else depends on it.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "A frame whose method metadata was trimmed is named from the runtime's text instead.")]
     private static MethodBase? GetMethod(StackFrame frame) => frame.GetMethod();
+
+    /// <summary>As the SDK: a file under the assembly's project directory is sent relative, with the full path as <c>abs_path</c>.</summary>
+    private static void SetFile(SentryStackFrame frame, string? file, string? projectDirectory)
+    {
+        if (file is null)
+        {
+            return;
+        }
+
+        if (projectDirectory is not null && file.StartsWith(projectDirectory, StringComparison.OrdinalIgnoreCase))
+        {
+            frame.AbsolutePath = file;
+            file = file[projectDirectory.Length..];
+        }
+
+        frame.FileName = file;
+    }
 
     private MethodFrameData GetMethodData(MethodBase method)
     {
@@ -95,9 +106,22 @@ internal sealed class StackFrameReader : IDisposable
             _methods.Clear();
         }
 
-        data = Describe(method);
-        _methods[method] = data;
-        return data;
+        return _methods.GetOrAdd(method, Describe(method));
+    }
+
+    private MethodFrameData? DescribeWithoutMetadataCached(string text)
+    {
+        if (_withoutMetadata.TryGetValue(text, out var data))
+        {
+            return data;
+        }
+
+        if (_withoutMetadata.Count >= MaxCachedMethods)
+        {
+            _withoutMetadata.Clear();
+        }
+
+        return _withoutMetadata.GetOrAdd(text, DescribeWithoutMetadata(text));
     }
 
     private MethodFrameData Describe(MethodBase method)
@@ -116,8 +140,61 @@ internal sealed class StackFrameReader : IDisposable
             type = type.DeclaringType!;
         }
 
-        var ns = type.Namespace ?? string.Empty;
-        return new MethodFrameData(function, type.FullName ?? type.Name, type.Assembly.FullName, IsInApp(ns));
+        var module = type.FullName ?? type.Name;
+        var package = type.Assembly.FullName;
+        return new MethodFrameData(function, module, package, InApp(module, method.Module.Assembly.IsDynamic))
+        {
+            FunctionId = FunctionId(method),
+            ProjectDirectory = _projectDirectories.GetOrAdd(method.Module.Assembly, ProjectDirectory),
+        };
+    }
+
+    /// <summary>The SDK's in-app rule (its <c>InAppInclude</c> and <c>InAppExclude</c>), applied once per method.</summary>
+    private bool InApp(string module, bool dynamicAssembly)
+    {
+        if (dynamicAssembly)
+        {
+            return false;
+        }
+
+        var probe = new SentryStackFrame { Module = module };
+        probe.ConfigureAppFrame(_options);
+        return probe.InApp ?? true;
+    }
+
+    /// <summary>The method's row in its module's method table, as the SDK sends it for server-side symbolication.</summary>
+    private static long? FunctionId(MethodBase method)
+    {
+        try
+        {
+            var token = method.MetadataToken;
+            return (token & 0xFF000000) == 0x06000000 ? token & 0x00FFFFFF : null;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The project directory the Sentry package's build records in the assembly (<c>AssemblyMetadata("Sentry.ProjectDirectory", …)</c>).</summary>
+    private static string? ProjectDirectory(Assembly assembly)
+    {
+        try
+        {
+            foreach (var attribute in assembly.GetCustomAttributes<AssemblyMetadataAttribute>())
+            {
+                if (attribute.Key == "Sentry.ProjectDirectory")
+                {
+                    return attribute.Value;
+                }
+            }
+        }
+        catch (Exception exception) when (exception is TypeLoadException or FileNotFoundException or NotSupportedException)
+        {
+            // Attributes that cannot be loaded: paths stay as the symbols give them.
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -148,8 +225,7 @@ internal sealed class StackFrameReader : IDisposable
             type = type![..typeDot];
         }
 
-        var ns = type is not null && type.LastIndexOf('.') is var nsDot and > 0 ? type[..nsDot] : string.Empty;
-        return new MethodFrameData(function, type, Package: null, IsInApp(ns));
+        return new MethodFrameData(function, type, Package: null, type is null || InApp(type, dynamicAssembly: false));
     }
 
     /// <summary>
@@ -228,21 +304,10 @@ internal sealed class StackFrameReader : IDisposable
         return true;
     }
 
-    /// <summary>The application's own code: an <c>InAppInclude</c> prefix wins over an <c>InAppExclude</c> one.</summary>
-    private bool IsInApp(string ns) => MatchesAny(ns, _inAppInclude) || !MatchesAny(ns, _inAppExclude);
-
-    private static bool MatchesAny(string ns, string[] prefixes)
+    internal sealed record MethodFrameData(string Function, string? Module, string? Package, bool InApp)
     {
-        foreach (var prefix in prefixes)
-        {
-            if (ns.StartsWith(prefix, StringComparison.Ordinal) && (ns.Length == prefix.Length || ns[prefix.Length] == '.'))
-            {
-                return true;
-            }
-        }
+        public long? FunctionId { get; init; }
 
-        return false;
+        public string? ProjectDirectory { get; init; }
     }
-
-    internal sealed record MethodFrameData(string Function, string? Module, string? Package, bool InApp);
 }

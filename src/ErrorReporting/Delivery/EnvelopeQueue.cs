@@ -1,19 +1,21 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
+using Sentry.Protocol.Envelopes;
 
-namespace ErrorReporting.Reporting;
+namespace ErrorReporting.Delivery;
 
 /// <summary>
-/// A bounded multi-producer, single-consumer queue of <see cref="ReportEntry"/> values. Enqueuing is lock-free and
-/// allocation-free (D. Vyukov's bounded queue: one compare-and-swap on the position, one release of the cell);
-/// the consumer sleeps on its own thread, on a semaphore that a producer releases only when the consumer waits.
+/// The delivery queue: a bounded multi-producer, single-consumer queue of the SDK's envelopes, between the threads
+/// that capture (producers) and the engine's worker (consumer). Enqueuing is lock-free and allocation-free
+/// (D. Vyukov's bounded queue: one compare-and-swap on the position, one release of the cell); the consumer sleeps on
+/// its own thread, on a semaphore that a producer releases only when the consumer waits.
 /// </summary>
 /// <remarks>
 /// The position of an entry (0, 1, 2, … in acceptance order) is its sequence number: <see cref="EnqueuedCount"/>
-/// taken at some moment is the number of reports accepted before it, which is what a flush waits for.
+/// taken at some moment is the number of envelopes accepted before it, which is what a flush waits for.
 /// </remarks>
 [SuppressMessage("Reliability", "CA1001:Types that own disposable fields should be disposable", Justification = "The SemaphoreSlim's wait handle is never created, so it holds nothing to release; disposing it could make a report racing with shutdown throw.")]
-internal sealed class ReportQueue
+internal sealed class EnvelopeQueue
 {
     private readonly Cell[] _cells;
     private readonly int _capacity;
@@ -25,7 +27,7 @@ internal sealed class ReportQueue
     // 1 while the consumer is (about to be) waiting for a signal.
     private int _consumerWaiting;
 
-    public ReportQueue(int capacity)
+    public EnvelopeQueue(int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _capacity = capacity;
@@ -50,7 +52,7 @@ internal sealed class ReportQueue
     /// <summary>
     /// Adds an entry unless the queue is full. Never blocks, never allocates.
     /// </summary>
-    public bool TryEnqueue(in ReportEntry entry)
+    public bool TryEnqueue(Envelope entry)
     {
         var position = Volatile.Read(ref _enqueuePosition.Value);
         ref var cell = ref _cells[0];
@@ -94,18 +96,18 @@ internal sealed class ReportQueue
     /// <summary>
     /// Takes the oldest entry. Only the single consumer may call this.
     /// </summary>
-    public bool TryDequeue(out ReportEntry entry)
+    public bool TryDequeue([NotNullWhen(true)] out Envelope? entry)
     {
         var position = _dequeuePosition.Value;
         ref var cell = ref _cells[(int)(position % _capacity)];
         if (Volatile.Read(ref cell.Sequence) != position + 1)
         {
-            entry = default;
+            entry = null;
             return false;
         }
 
-        entry = cell.Entry;
-        cell.Entry = default; // release the references (exception, context) for the GC
+        entry = cell.Entry!;
+        cell.Entry = null; // release the reference for the GC
         Volatile.Write(ref cell.Sequence, position + _capacity);
         Volatile.Write(ref _dequeuePosition.Value, position + 1);
         return true;
@@ -149,7 +151,7 @@ internal sealed class ReportQueue
     private struct Cell
     {
         public long Sequence;
-        public ReportEntry Entry;
+        public Envelope? Entry;
     }
 
     [StructLayout(LayoutKind.Explicit, Size = 128)]

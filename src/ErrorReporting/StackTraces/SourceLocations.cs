@@ -1,23 +1,26 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Reflection.Metadata;
 using System.Reflection.Metadata.Ecma335;
 using System.Reflection.PortableExecutable;
 
-namespace ErrorReporting.Processing;
+namespace ErrorReporting.StackTraces;
 
 /// <summary>
 /// File, line and column of a frame from the module's portable PDB (next to the assembly or embedded in it), cached
 /// per method and IL offset: the same throw site costs a dictionary lookup the second time, where the runtime's own
-/// lookup (<c>new StackTrace(exception, true)</c>) reads the symbols again on every call. Same rule as the runtime:
-/// the last visible sequence point at or before the IL offset. Used by the worker only (not thread-safe).
+/// lookup (<c>new StackTrace(exception, true)</c>) opens and reads the symbols again on every call. Same rule as the
+/// runtime: the last visible sequence point at or before the IL offset. Thread-safe: callers' threads share it. The
+/// symbols read stay in memory for the life of the cache (one reader per module that throws).
 /// </summary>
-internal sealed class SourceLocations : IDisposable
+internal sealed class SourceLocations
 {
     private const int MaxCachedLocations = 16384;
 
-    private readonly Dictionary<Module, ModuleSymbols?> _modules = [];
-    private readonly Dictionary<(MethodBase Method, int ILOffset), SourceLocation> _locations = [];
+    private readonly ConcurrentDictionary<Module, ModuleSymbols?> _modules = new();
+    private readonly ConcurrentDictionary<(MethodBase Method, int ILOffset), SourceLocation> _locations = new();
+    private readonly object _opening = new();
 
     /// <summary>
     /// Finds the source location of an IL offset in a method. Returns <see langword="false"/> when this module's
@@ -43,37 +46,30 @@ internal sealed class SourceLocations : IDisposable
             _locations.Clear();
         }
 
-        _locations[(method, ilOffset)] = location;
+        _locations.TryAdd((method, ilOffset), location);
         return true;
-    }
-
-    public void Dispose()
-    {
-        foreach (var symbols in _modules.Values)
-        {
-            symbols?.Dispose();
-        }
-
-        _modules.Clear();
     }
 
     private ModuleSymbols? GetSymbols(Module module)
     {
-        if (!_modules.TryGetValue(module, out var symbols))
+        if (_modules.TryGetValue(module, out var symbols))
         {
-            symbols = ModuleSymbols.TryOpen(module);
-            _modules[module] = symbols;
+            return symbols;
         }
 
-        return symbols;
+        lock (_opening)
+        {
+            // Opened once per module, whichever thread asks first.
+            return _modules.GetOrAdd(module, ModuleSymbols.TryOpen);
+        }
     }
 
-    /// <summary>A module's portable PDB and the documents' names read from it.</summary>
-    private sealed class ModuleSymbols : IDisposable
+    /// <summary>A module's portable PDB and the documents' names read from it. Reading a <see cref="MetadataReader"/> is thread-safe.</summary>
+    private sealed class ModuleSymbols
     {
         private readonly MetadataReaderProvider _provider;
         private readonly MetadataReader _reader;
-        private readonly Dictionary<DocumentHandle, string> _documents = [];
+        private readonly ConcurrentDictionary<DocumentHandle, string> _documents = new();
 
         private ModuleSymbols(MetadataReaderProvider provider)
         {
@@ -157,11 +153,7 @@ internal sealed class SourceLocations : IDisposable
                     return default;
                 }
 
-                if (!_documents.TryGetValue(found.Document, out var file))
-                {
-                    file = _reader.GetString(_reader.GetDocument(found.Document).Name);
-                    _documents[found.Document] = file;
-                }
+                var file = _documents.GetOrAdd(found.Document, static (document, reader) => reader.GetString(reader.GetDocument(document).Name), _reader);
 
                 return new SourceLocation(file, found.StartLine, found.StartColumn);
             }
@@ -170,8 +162,6 @@ internal sealed class SourceLocations : IDisposable
                 return default;
             }
         }
-
-        public void Dispose() => _provider.Dispose();
 
         private static bool IsPortablePdb(string path)
         {

@@ -1,0 +1,68 @@
+using System.Diagnostics.Metrics;
+using ErrorReporting.Delivery;
+using Microsoft.Extensions.Logging;
+
+namespace ErrorReporting.Hosting;
+
+/// <summary>
+/// Creates the delivery engines of one container's SDK options and stops them when the container is disposed, after
+/// <see cref="SentryConnection"/> has closed the SDK (which flushes through them).
+/// </summary>
+internal sealed class EngineRegistry : IDisposable
+{
+    private readonly List<DeliveryEngine> _engines = [];
+    private readonly ILoggerFactory? _loggerFactory;
+    private readonly IMeterFactory? _meterFactory;
+    private readonly TimeProvider _time;
+    private bool _disposed;
+
+    public EngineRegistry(ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null, TimeProvider? time = null)
+    {
+        _loggerFactory = loggerFactory;
+        _meterFactory = meterFactory;
+        _time = time ?? TimeProvider.System;
+    }
+
+    public DeliveryEngine Create(Sentry.SentryOptions options)
+    {
+        var engine = new DeliveryEngine(options, _loggerFactory, _meterFactory, _time);
+        lock (_engines)
+        {
+            if (_disposed)
+            {
+                engine.Dispose();
+            }
+            else
+            {
+                _engines.Add(engine);
+            }
+        }
+
+        return engine;
+    }
+
+    /// <summary>Gets a value indicating whether <paramref name="engine"/> was created here.</summary>
+    public bool Owns(DeliveryEngine engine)
+    {
+        lock (_engines)
+        {
+            return _engines.Contains(engine);
+        }
+    }
+
+    public void Dispose()
+    {
+        DeliveryEngine[] engines;
+        lock (_engines)
+        {
+            _disposed = true;
+            engines = [.. _engines];
+            _engines.Clear();
+        }
+
+        foreach (var engine in engines)
+        {
+            engine.Dispose();
+        }
+    }
+}
