@@ -7,7 +7,7 @@ namespace TutorialApp;
 
 /// <summary>
 /// Where the tutorial's events go, decided before the reporter is built: to the Sentry project of a configured DSN
-/// (<c>ErrorReporting:Dsn</c> or <c>SENTRY_DSN</c>), else to the app itself, which hosts a Sentry-compatible envelope
+/// (<c>Sentry:Dsn</c> or <c>SENTRY_DSN</c>), else to the app itself, which hosts a Sentry-compatible envelope
 /// endpoint (<see cref="SentryEnvelopeReceiver"/>) and shows what it received at <c>/issues</c>.
 /// </summary>
 internal sealed class EventDestination
@@ -42,7 +42,7 @@ internal sealed class EventDestination
     /// </summary>
     public static EventDestination Configure(WebApplicationBuilder builder)
     {
-        var configuredDsn = builder.Configuration["ErrorReporting:Dsn"];
+        var configuredDsn = builder.Configuration["Sentry:Dsn"];
         if (string.IsNullOrWhiteSpace(configuredDsn))
         {
             configuredDsn = Environment.GetEnvironmentVariable("SENTRY_DSN");

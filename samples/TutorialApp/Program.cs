@@ -1,6 +1,6 @@
-// The tutorial app: Sentry's backend "capturing errors" tutorial with ErrorReporting.AspNetCore.
+// The tutorial app: Sentry's backend "capturing errors" tutorial with ErrorReporting.AspNetCore over the Sentry SDK.
 //   dotnet run --project samples/TutorialApp            → http://127.0.0.1:5080 (or --urls http://127.0.0.1:<port>)
-// Without a DSN (ErrorReporting:Dsn or SENTRY_DSN), the app sends its events to itself and lists them at /issues.
+// Without a DSN (Sentry:Dsn or SENTRY_DSN), the app sends its events to itself and lists them at /issues.
 using System.Globalization;
 using ErrorReporting;
 using TutorialApp;
@@ -13,12 +13,15 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 var destination = EventDestination.Configure(builder);
 builder.Services.AddSingleton(destination);
 
-// One line: the reporter (Dsn, Environment, Release, … from the "ErrorReporting" section) and the ASP.NET Core integration.
-builder.Services.AddErrorReportingAspNetCore(builder.Configuration.GetSection("ErrorReporting"));
-if (destination.EmbeddedDsn is { } embeddedDsn)
+// One line: the Sentry SDK with its ASP.NET Core integration, ErrorReporting's delivery engine and exception handler,
+// configured from the "Sentry" section (Dsn, Environment, Release, …). Without a DSN, the embedded endpoint's.
+builder.WebHost.UseErrorReporting(options =>
 {
-    builder.Services.Configure<ErrorReportingOptions>(options => options.Dsn = embeddedDsn);
-}
+    if (destination.EmbeddedDsn is { } embeddedDsn)
+    {
+        options.Dsn = embeddedDsn;
+    }
+});
 
 // app.UseExceptionHandler() answers with ProblemDetails; the integration adds "eventId" to it.
 builder.Services.AddProblemDetails();
@@ -29,9 +32,8 @@ app.UseExceptionHandler();
 app.MapGet("/", () => Results.Content(Pages.Home(destination), "text/html; charset=utf-8"));
 
 // Handled: the code catches the exception and reports it itself (handled: yes).
-app.MapGet("/handled", (HttpContext http, IErrorReporter reporter) =>
+app.MapGet("/handled", (IErrorReporter reporter) =>
 {
-    http.SetErrorReportingTag("tutorial.step", "handled");
     try
     {
         var quantity = int.Parse("forty-two", CultureInfo.InvariantCulture);
@@ -39,25 +41,25 @@ app.MapGet("/handled", (HttpContext http, IErrorReporter reporter) =>
     }
     catch (FormatException exception)
     {
-        var eventId = reporter.ReportHandled(exception, context: http.CreateReportContext());
+        var eventId = reporter.ReportHandled(exception, scope => scope.SetTag("tutorial.step", "handled"));
         return Results.Ok(new { eventId = eventId.ToString(), handled = true, message = "The quantity could not be parsed; the error was reported and the request went on." });
     }
 });
 
 // Unhandled: nobody catches it. The integration's exception handler reports it (handled: no), and the ProblemDetails
 // response and the X-Sentry-Event-Id header carry the event id.
-app.MapGet("/unhandled", (HttpContext http) =>
+app.MapGet("/unhandled", () =>
 {
-    http.SetErrorReportingTag("tutorial.step", "unhandled");
+    // The request's scope (Sentry.AspNetCore pushes one per request): the handler's event carries the tag.
+    SentrySdk.ConfigureScope(scope => scope.SetTag("tutorial.step", "unhandled"));
     Checkout.Run(orderId: 42);
     return Results.Ok();
 });
 
 // A message: an event without an exception.
-app.MapGet("/message", (HttpContext http, IErrorReporter reporter) =>
+app.MapGet("/message", (IErrorReporter reporter) =>
 {
-    http.SetErrorReportingTag("tutorial.step", "message");
-    var eventId = reporter.ReportMessage("Someone pressed the tutorial's message button.", SentryLevel.Info, http.CreateReportContext());
+    var eventId = reporter.ReportMessage("Someone pressed the tutorial's message button.", SentryLevel.Info, scope => scope.SetTag("tutorial.step", "message"));
     return Results.Ok(new { eventId = eventId.ToString() });
 });
 

@@ -1,10 +1,13 @@
 namespace ErrorReporting.AspNetCore;
 
 /// <summary>
-/// The mechanism types of the events the ASP.NET Core integration reports. Sentry shows them as the <c>mechanism</c>
-/// tag, next to <c>handled: no</c>; use them to tell where an exception was caught, for example in
-/// <see cref="ErrorReportingOptions.BeforeSend"/>.
+/// The mechanism types of the events the ASP.NET Core integration reports, all <c>handled: no</c>. Sentry shows them
+/// as the <c>mechanism</c> tag; use them to tell where an exception was caught, for example in a before-send callback.
 /// </summary>
+/// <remarks>
+/// An exception that escapes the whole pipeline (no exception-handler middleware, or the response had already started)
+/// is reported by <c>Sentry.AspNetCore</c>'s own middleware, with its mechanism <c>SentryMiddleware.UnhandledException</c>.
+/// </remarks>
 public static class AspNetCoreMechanisms
 {
     /// <summary>
@@ -15,10 +18,4 @@ public static class AspNetCoreMechanisms
 
     /// <summary>An exception shown by the developer exception page (<c>app.UseDeveloperExceptionPage()</c>, on in Development).</summary>
     public const string DeveloperExceptionPage = "AspNetCore.DeveloperExceptionPage";
-
-    /// <summary>
-    /// An exception that escaped the whole pipeline (no exception-handler middleware, or the response had already
-    /// started), reported by the integration's outermost middleware before the server answers 500 or aborts the response.
-    /// </summary>
-    public const string UnhandledRequest = "AspNetCore.UnhandledRequest";
 }

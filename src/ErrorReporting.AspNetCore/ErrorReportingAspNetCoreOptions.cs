@@ -1,13 +1,12 @@
 namespace ErrorReporting.AspNetCore;
 
 /// <summary>
-/// Options of the ASP.NET Core integration: how the event id is returned to the client and which request data the
-/// events carry. The reporter itself (DSN, environment, release, <see cref="ErrorReportingOptions.SendDefaultPii"/>) is
-/// configured by <see cref="ErrorReportingOptions"/>.
+/// Options of the ASP.NET Core integration: how the event id is returned to the client, and which request data never
+/// leaves the process without <c>SendDefaultPii</c>. The SDK itself (DSN, environment, release, <c>SendDefaultPii</c>)
+/// is configured by the SDK's options (<c>SentryAspNetCoreOptions</c>, the <c>"Sentry"</c> section).
 /// </summary>
 /// <remarks>
-/// Bound from the <c>AspNetCore</c> sub-section of the section passed to
-/// <c>AddErrorReportingAspNetCore(IConfiguration)</c>, or set in code with
+/// Bound from the <c>"Sentry:AspNetCore"</c> configuration section by <c>UseErrorReporting()</c>, or set in code with
 /// <c>services.Configure&lt;ErrorReportingAspNetCoreOptions&gt;(options =&gt; …)</c>. Configuration adds to the
 /// default lists; remove a default entry in code.
 /// </remarks>
@@ -45,14 +44,9 @@ public class ErrorReportingAspNetCoreOptions
     public bool IncludeEventIdInProblemDetails { get; set; } = true;
 
     /// <summary>
-    /// Gets or sets a value indicating whether request headers are sent with the event (except those that
-    /// <see cref="DeniedRequestHeaders"/> and <see cref="SensitiveNames"/> filter out).
-    /// </summary>
-    /// <value>The default value is <see langword="true"/>.</value>
-    public bool SendRequestHeaders { get; set; } = true;
-
-    /// <summary>
-    /// Gets the names of request headers that are never sent (case-insensitive).
+    /// Gets the names of request headers that are not sent without <c>SendDefaultPii</c> (case-insensitive).
+    /// <c>Sentry.AspNetCore</c> already leaves out <c>Cookie</c> and masks <c>Authorization</c>; it sends every other
+    /// header, including API keys and the headers that carry the client's address.
     /// </summary>
     /// <value>
     /// The default value holds the credential headers <c>Authorization</c>, <c>Proxy-Authorization</c>, <c>Cookie</c>,
@@ -62,10 +56,7 @@ public class ErrorReportingAspNetCoreOptions
     /// <c>X-Client-IP</c>, <c>X-Cluster-Client-IP</c>, <c>True-Client-IP</c>, <c>CF-Connecting-IP</c>,
     /// <c>Fastly-Client-IP</c>, <c>X-Original-For</c>.
     /// </value>
-    /// <remarks>
-    /// Besides this list, a header whose name contains one of <see cref="SensitiveNames"/> is not sent either. The
-    /// client address is sent as the user's IP address only when <see cref="ErrorReportingOptions.SendDefaultPii"/> is on.
-    /// </remarks>
+    /// <remarks>Besides this list, a header whose name contains one of <see cref="SensitiveNames"/> is not sent either.</remarks>
     public ISet<string> DeniedRequestHeaders { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
         "Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "X-Api-Key", "X-Auth-Token", "X-Access-Token",
@@ -75,9 +66,10 @@ public class ErrorReportingAspNetCoreOptions
     };
 
     /// <summary>
-    /// Gets the name fragments that mark a value as secret (case-insensitive, anywhere in the name): a query-string
-    /// parameter whose name contains one is sent as <c>name=[Filtered]</c>, and a request header whose name contains
-    /// one is not sent. The query string of the <c>Referer</c> header is filtered the same way.
+    /// Gets the name fragments that mark a value as secret (case-insensitive, anywhere in the name), without
+    /// <c>SendDefaultPii</c>: a query-string parameter whose name contains one is sent as <c>name=[Filtered]</c>, and a
+    /// request header whose name contains one is not sent. The query string of the <c>Referer</c> header is filtered
+    /// the same way. (<c>Sentry.AspNetCore</c> sends the query string as it is.)
     /// </summary>
     /// <value>
     /// The default value is <c>auth</c>, <c>token</c>, <c>secret</c>, <c>passw</c>, <c>pwd</c>, <c>key</c>, <c>code</c>,

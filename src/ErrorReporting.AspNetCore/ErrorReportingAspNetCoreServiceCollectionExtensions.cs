@@ -1,7 +1,6 @@
 using ErrorReporting.AspNetCore;
 using ErrorReporting.AspNetCore.Internal;
 using Microsoft.AspNetCore.Diagnostics;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,12 +10,13 @@ using Microsoft.Extensions.Options;
 namespace ErrorReporting;
 
 /// <summary>
-/// Registers the error reporter with its ASP.NET Core integration in an <see cref="IServiceCollection"/>.
+/// Registers ErrorReporting's ASP.NET Core integration in an <see cref="IServiceCollection"/>. Most applications call
+/// <see cref="ErrorReportingWebHostBuilderExtensions.UseErrorReporting(Microsoft.AspNetCore.Hosting.IWebHostBuilder)"/>
+/// instead, which registers this, the Sentry SDK's ASP.NET Core integration and the delivery engine in one call.
 /// </summary>
 /// <remarks>
 /// <para>
-/// The overloads mirror <c>AddErrorReporting</c>, which they call: <c>AddErrorReportingAspNetCore(...)</c> is the one
-/// line a web application needs instead of <c>AddErrorReporting(...)</c>. They register:
+/// The methods register what <c>AddErrorReporting</c> does, and:
 /// </para>
 /// <list type="bullet">
 /// <item>an <see cref="IExceptionHandler"/>, placed before the handlers already registered, which reports every
@@ -25,27 +25,23 @@ namespace ErrorReporting;
 /// response proceeds;</item>
 /// <item>the event id in ProblemDetails responses (<c>extensions["eventId"]</c>) and in the <c>X-Sentry-Event-Id</c>
 /// response header;</item>
-/// <item>a startup filter that puts a middleware first in the pipeline: it begins an <see cref="ErrorReportingScope"/>
-/// per request (see <see cref="ErrorReportingHttpContextExtensions.SetErrorReportingTag"/>) and reports exceptions
-/// that escape the whole pipeline (mechanism <see cref="AspNetCoreMechanisms.UnhandledRequest"/>); no
-/// <c>app.Use…</c> call is needed;</item>
 /// <item>a developer-exception-page filter that reports the exceptions the page shows (mechanism
-/// <see cref="AspNetCoreMechanisms.DeveloperExceptionPage"/>).</item>
+/// <see cref="AspNetCoreMechanisms.DeveloperExceptionPage"/>);</item>
+/// <item>without <c>SendDefaultPii</c>, the removal of secrets from the request data <c>Sentry.AspNetCore</c> attaches
+/// (<see cref="ErrorReportingAspNetCoreOptions.DeniedRequestHeaders"/>, <see cref="ErrorReportingAspNetCoreOptions.SensitiveNames"/>).</item>
 /// </list>
 /// <para>
-/// <c>app.UseExceptionHandler()</c> without a path or delegate needs <c>services.AddProblemDetails()</c>; the
-/// integration does not add it for you, because it changes other error responses of the application too.
-/// The methods are safe to call more than once, and together with <c>AddErrorReporting</c>.
+/// Request data (method, URL, route, headers, user) comes from <c>Sentry.AspNetCore</c>'s middleware, which
+/// <c>UseSentry()</c> (or <c>UseErrorReporting()</c>) installs; without it, events carry no request. Either way there is
+/// exactly one event per failed request. <c>app.UseExceptionHandler()</c> without a path or delegate needs
+/// <c>services.AddProblemDetails()</c>; the integration does not add it for you, because it changes other error
+/// responses of the application too. The methods are safe to call more than once.
 /// </para>
 /// </remarks>
 public static class ErrorReportingAspNetCoreServiceCollectionExtensions
 {
-    /// <summary>The sub-section of the configuration section bound to <see cref="ErrorReportingAspNetCoreOptions"/>.</summary>
-    public const string AspNetCoreSectionName = "AspNetCore";
-
     /// <summary>
-    /// Registers <see cref="IErrorReporter"/> (as <c>AddErrorReporting()</c> does, configured by
-    /// <see cref="ErrorReportingOptions"/> and the <c>SENTRY_*</c> environment variables) and the ASP.NET Core integration.
+    /// Registers <see cref="IErrorReporter"/> (as <c>AddErrorReporting()</c> does) and the ASP.NET Core integration.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <returns>The <see cref="IServiceCollection"/> so that additional calls can be chained.</returns>
@@ -60,7 +56,6 @@ public static class ErrorReportingAspNetCoreServiceCollectionExtensions
         }
 
         services.AddOptions<ErrorReportingAspNetCoreOptions>();
-        services.TryAddSingleton<ReportContextFactory>();
         services.TryAddSingleton<RequestExceptionReporter>();
 
         // Exception handlers run in registration order and the first that returns true ends the chain: go first, so an
@@ -77,8 +72,8 @@ public static class ErrorReportingAspNetCoreServiceCollectionExtensions
         }
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDeveloperPageExceptionFilter, ErrorReportingDeveloperPageExceptionFilter>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, ErrorReportingStartupFilter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<ProblemDetailsOptions>, ProblemDetailsEventIdSetup>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(IPostConfigureOptions<>), typeof(RequestPrivacySetup<>)));
         return services;
     }
 
@@ -87,10 +82,9 @@ public static class ErrorReportingAspNetCoreServiceCollectionExtensions
     /// <c>AddErrorReporting(configure)</c> does), and the ASP.NET Core integration.
     /// </summary>
     /// <param name="services">The service collection.</param>
-    /// <param name="configure">Sets the reporter's options.</param>
+    /// <param name="configure">Sets the options ErrorReporting initialises the SDK with when <c>UseSentry()</c> does not.</param>
     /// <returns>The <see cref="IServiceCollection"/> so that additional calls can be chained.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="configure"/> is <see langword="null"/>.</exception>
-    /// <remarks>Set the integration's own options with <c>services.Configure&lt;ErrorReportingAspNetCoreOptions&gt;(…)</c>.</remarks>
     public static IServiceCollection AddErrorReportingAspNetCore(this IServiceCollection services, Action<ErrorReportingOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -100,12 +94,12 @@ public static class ErrorReportingAspNetCoreServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Registers <see cref="IErrorReporter"/>, configured by a configuration section whose keys are the names of
-    /// <see cref="ErrorReportingOptions"/> properties (as <c>AddErrorReporting(configuration)</c> does), and the ASP.NET
-    /// Core integration, configured by the section's <c>AspNetCore</c> sub-section (<see cref="ErrorReportingAspNetCoreOptions"/>).
+    /// Registers <see cref="IErrorReporter"/>, configured by a configuration section whose keys are the SDK's option
+    /// names (as <c>AddErrorReporting(configuration)</c> does), and the ASP.NET Core integration, whose options
+    /// (<see cref="ErrorReportingAspNetCoreOptions"/>) come from the section's <c>AspNetCore</c> sub-section.
     /// </summary>
     /// <param name="services">The service collection.</param>
-    /// <param name="configuration">The configuration section to bind, for example <c>builder.Configuration.GetSection("ErrorReporting")</c>.</param>
+    /// <param name="configuration">The configuration section, such as <c>builder.Configuration.GetSection("Sentry")</c>.</param>
     /// <returns>The <see cref="IServiceCollection"/> so that additional calls can be chained.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="configuration"/> is <see langword="null"/>.</exception>
     public static IServiceCollection AddErrorReportingAspNetCore(this IServiceCollection services, IConfiguration configuration)
@@ -114,7 +108,7 @@ public static class ErrorReportingAspNetCoreServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddErrorReporting(configuration);
         services.AddErrorReportingAspNetCore();
-        services.Configure<ErrorReportingAspNetCoreOptions>(configuration.GetSection(AspNetCoreSectionName));
+        services.AddSingleton<IConfigureOptions<ErrorReportingAspNetCoreOptions>>(new AspNetCoreSectionSetup(configuration.GetSection(AspNetCoreSectionSetup.SectionName)));
         return services;
     }
 

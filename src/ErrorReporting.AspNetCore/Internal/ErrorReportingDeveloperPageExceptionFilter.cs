@@ -16,7 +16,7 @@ internal sealed class ErrorReportingDeveloperPageExceptionFilter : IDeveloperPag
     {
         ArgumentNullException.ThrowIfNull(errorContext);
         ArgumentNullException.ThrowIfNull(next);
-        _reporter.Report(errorContext.HttpContext, errorContext.Exception, AspNetCoreMechanisms.DeveloperExceptionPage, handlerFeature: null, setResponseHeader: true);
+        _reporter.Report(errorContext.HttpContext, errorContext.Exception, AspNetCoreMechanisms.DeveloperExceptionPage, handlerFeature: null);
         return next(errorContext);
     }
 }

@@ -16,7 +16,7 @@ internal sealed class ErrorReportingExceptionHandler : IExceptionHandler
 
     public ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        _reporter.Report(httpContext, exception, AspNetCoreMechanisms.ExceptionHandler, httpContext?.Features.Get<IExceptionHandlerFeature>(), setResponseHeader: true);
+        _reporter.Report(httpContext, exception, AspNetCoreMechanisms.ExceptionHandler, httpContext?.Features.Get<IExceptionHandlerFeature>());
         return ValueTask.FromResult(false);
     }
 }

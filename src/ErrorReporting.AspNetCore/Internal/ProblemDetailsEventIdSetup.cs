@@ -31,7 +31,7 @@ internal sealed class ProblemDetailsEventIdSetup : IPostConfigureOptions<Problem
 
     internal static void AddEventId(ProblemDetailsContext context)
     {
-        if (context.HttpContext.Features.Get<ErrorReportingFeature>() is { EventId.IsEmpty: false } feature
+        if (context.HttpContext.Features.Get<ErrorReportingFeature>() is { } feature && feature.EventId != SentryId.Empty
             && context.ProblemDetails.Extensions is { } extensions)
         {
             extensions[ErrorReportingAspNetCoreOptions.ProblemDetailsEventIdKey] = feature.EventId.ToString();

@@ -1,31 +1,34 @@
 using System.Diagnostics.Metrics;
 using ErrorReporting.Delivery;
-using Microsoft.Extensions.Logging;
+using ErrorReporting.Diagnostics;
 
 namespace ErrorReporting.Hosting;
 
 /// <summary>
 /// Creates the delivery engines of one container's SDK options and stops them when the container is disposed, after
-/// <see cref="SentryConnection"/> has closed the SDK (which flushes through them).
+/// <see cref="SentryConnection"/> has closed the SDK (which flushes through them). Their loggers, and the SDK's
+/// diagnostic logger, write to <see cref="Loggers"/>, which <see cref="SentryConnection"/> attaches to the
+/// application's logging once that exists.
 /// </summary>
 internal sealed class EngineRegistry : IDisposable
 {
     private readonly List<DeliveryEngine> _engines = [];
-    private readonly ILoggerFactory? _loggerFactory;
     private readonly IMeterFactory? _meterFactory;
     private readonly TimeProvider _time;
     private bool _disposed;
 
-    public EngineRegistry(ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null, TimeProvider? time = null)
+    public EngineRegistry(IMeterFactory? meterFactory = null, TimeProvider? time = null)
     {
-        _loggerFactory = loggerFactory;
         _meterFactory = meterFactory;
         _time = time ?? TimeProvider.System;
     }
 
+    /// <summary>Gets the loggers of the engines and of the SDK's diagnostic logger bridge.</summary>
+    public DeferredLoggerFactory Loggers { get; } = new();
+
     public DeliveryEngine Create(Sentry.SentryOptions options)
     {
-        var engine = new DeliveryEngine(options, _loggerFactory, _meterFactory, _time);
+        var engine = new DeliveryEngine(options, Loggers, _meterFactory, _time);
         lock (_engines)
         {
             if (_disposed)

@@ -65,6 +65,12 @@ internal sealed class SentryConnection : IDisposable
 
     private IErrorReporter Connect()
     {
+        // The application's logging exists now (building it may even have initialised the SDK, through AddSentry).
+        if (_services.GetService<ILoggerFactory>() is { } loggerFactory)
+        {
+            _engines.Loggers.Attach(loggerFactory);
+        }
+
         var options = _options.Value;
         if (_services.GetService<Func<IHub>>() is { } sentryExtensionsHub && sentryExtensionsHub().IsEnabled)
         {

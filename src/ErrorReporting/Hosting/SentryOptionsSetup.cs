@@ -1,8 +1,8 @@
 using ErrorReporting.Delivery;
 using ErrorReporting.Diagnostics;
+using ErrorReporting.Reporting;
 using ErrorReporting.StackTraces;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace ErrorReporting.Hosting;
@@ -18,12 +18,12 @@ internal sealed class SentryOptionsSetup<TOptions> : IPostConfigureOptions<TOpti
     where TOptions : SentryOptions
 {
     private readonly EngineRegistry _engines;
-    private readonly ILoggerFactory _loggerFactory;
+    private readonly ReportedExceptions _reported;
 
-    public SentryOptionsSetup(EngineRegistry engines, ILoggerFactory? loggerFactory = null)
+    public SentryOptionsSetup(EngineRegistry engines, ReportedExceptions reported)
     {
         _engines = engines;
-        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _reported = reported;
     }
 
     public void PostConfigure(string? name, TOptions options)
@@ -34,7 +34,7 @@ internal sealed class SentryOptionsSetup<TOptions> : IPostConfigureOptions<TOpti
             return;
         }
 
-        SentryOptionsDefaults.Apply(options, _engines, _loggerFactory);
+        SentryOptionsDefaults.Apply(options, _engines, _reported, _engines.Loggers);
     }
 }
 
@@ -44,7 +44,7 @@ internal static class SentryOptionsDefaults
     /// <summary>The SDK's own default of <see cref="SentryOptions.MaxQueueItems"/> and <see cref="SentryOptions.MaxCacheItems"/>.</summary>
     internal const int SdkDefaultMaxItems = 30;
 
-    public static void Apply(SentryOptions options, EngineRegistry engines, ILoggerFactory loggerFactory)
+    public static void Apply(SentryOptions options, EngineRegistry engines, ReportedExceptions reported, ILoggerFactory loggerFactory)
     {
         // The SDK logs only with Debug on; then to the application's logging rather than the console, without DSN keys.
         if (options.DiagnosticLogger is null)
@@ -65,6 +65,9 @@ internal static class SentryOptionsDefaults
                 options.MaxCacheItems = ErrorReportingOptions.DefaultMaxItems;
             }
         }
+
+        // One exception, one event: what ErrorReporting reported is not sent again by another capture path.
+        options.AddEventProcessor(new ReportedExceptionFilter(reported));
 
         // Exception frames from a cache per method and IL offset instead of demystifying and re-reading symbols per event.
         options.UseStackTraceFactory(new CachedStackTraceFactory(options));
