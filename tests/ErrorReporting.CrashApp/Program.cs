@@ -1,25 +1,40 @@
 using System.Runtime.CompilerServices;
 using ErrorReporting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-// Usage: ErrorReporting.CrashApp <mode> [count] [--host] [--no-hooks]
-//   The DSN comes from SENTRY_DSN; options from ErrorReporting__* environment variables.
-//   --host      use the generic host (hooks installed by the hosted service), else a plain ServiceProvider
-//               with provider.InstallUnhandledExceptionHooks().
-//   --no-hooks  do not set up error reporting at all (the control run: how the process dies without the library).
+// Usage: ErrorReporting.CrashApp <mode> [count] [--host] [--use-sentry] [--no-hooks]
+//   The DSN comes from SENTRY_DSN (read by the SDK); options from Sentry__* environment variables (the "Sentry" section).
+//   --host        the generic host: the hosted service initialises the SDK when the host starts.
+//   --use-sentry  an ASP.NET Core app with UseSentry() beside AddErrorReporting(): the SDK is initialised once, by UseSentry.
+//   (neither)     a plain ServiceProvider: resolving IErrorReporter initialises the SDK and its integrations.
+//   --no-hooks    do not set up error reporting at all (the control run: how the process dies without the library).
 // Prints "ready" once error reporting is set up, and report ids as "id:<event id>".
 var mode = args.Length > 0 ? args[0] : "main-crash";
 var useHost = args.Contains("--host");
+var useSentry = args.Contains("--use-sentry");
 var noHooks = args.Contains("--no-hooks");
 
 IHost? host = null;
 IErrorReporter? reporter = null;
 if (!noHooks)
 {
-    var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build().GetSection("ErrorReporting");
-    if (useHost)
+    var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build().GetSection("Sentry");
+    if (useSentry)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseSentry();
+        builder.Services.AddErrorReporting(configuration);
+        var app = builder.Build();
+        await app.StartAsync();
+        host = app;
+        reporter = app.Services.GetRequiredService<IErrorReporter>();
+    }
+    else if (useHost)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Services.AddErrorReporting(configuration);
@@ -30,7 +45,6 @@ if (!noHooks)
     else
     {
         var provider = new ServiceCollection().AddErrorReporting(configuration).BuildServiceProvider();
-        provider.InstallUnhandledExceptionHooks();
         reporter = provider.GetRequiredService<IErrorReporter>();
     }
 }

@@ -38,18 +38,30 @@ internal sealed class DeliveryEngine : IBackgroundWorker, IDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly IMeterFactory? _meterFactory;
     private readonly TimeProvider _time;
+    private readonly Func<SentryEndpoint, IEnvelopeTransport>? _transportFactory;
     private readonly object _gate = new();
     private readonly CancellationTokenSource _stopping = new();
     private Pipeline? _pipeline;
     private IHub? _hub;
     private bool _disposed;
 
-    public DeliveryEngine(SentryOptions options, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null, TimeProvider? time = null)
+    /// <param name="options">The SDK's options the engine is installed into (read when it starts).</param>
+    /// <param name="loggerFactory">Where the engine logs (category <c>ErrorReporting</c>).</param>
+    /// <param name="meterFactory">Where its counters are published (<c>ErrorReporting</c> meter).</param>
+    /// <param name="time">Its clock (retry delays, rate limits).</param>
+    /// <param name="transportFactory">Creates the transport for the DSN's endpoint; <see cref="HttpEnvelopeTransport"/> when <see langword="null"/> (a seam for tests).</param>
+    public DeliveryEngine(
+        SentryOptions options,
+        ILoggerFactory? loggerFactory = null,
+        IMeterFactory? meterFactory = null,
+        TimeProvider? time = null,
+        Func<SentryEndpoint, IEnvelopeTransport>? transportFactory = null)
     {
         _options = options;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _meterFactory = meterFactory;
         _time = time ?? TimeProvider.System;
+        _transportFactory = transportFactory;
     }
 
     /// <summary>Gets the engine that serves the SDK's current hub, if ErrorReporting's engine does.</summary>
@@ -165,7 +177,8 @@ internal sealed class DeliveryEngine : IBackgroundWorker, IDisposable
         _stopping.Dispose();
     }
 
-    private Pipeline? Start()
+    /// <summary>Starts the engine (idempotent): the hub does it through <see cref="Activate"/>, a direct <see cref="SentryClient"/> at its first envelope.</summary>
+    internal Pipeline? Start()
     {
         lock (_gate)
         {
@@ -177,7 +190,7 @@ internal sealed class DeliveryEngine : IBackgroundWorker, IDisposable
             var logger = _loggerFactory.CreateLogger(Log.Category);
             try
             {
-                _pipeline = Pipeline.Start(_options, logger, _meterFactory, _time, _stopping.Token);
+                _pipeline = Pipeline.Start(_options, logger, _meterFactory, _time, _transportFactory, _stopping.Token);
             }
             catch (Exception exception) when (exception is not OutOfMemoryException)
             {
@@ -245,7 +258,7 @@ internal sealed class DeliveryEngine : IBackgroundWorker, IDisposable
 
         public IEnvelopeTransport Transport { get; private set; } = null!;
 
-        public static Pipeline Start(SentryOptions options, ILogger logger, IMeterFactory? meterFactory, TimeProvider time, CancellationToken stopping)
+        public static Pipeline Start(SentryOptions options, ILogger logger, IMeterFactory? meterFactory, TimeProvider time, Func<SentryEndpoint, IEnvelopeTransport>? transportFactory, CancellationToken stopping)
         {
             var endpoint = SentryEndpoint.Create(options);
             var queue = new EnvelopeQueue(options.MaxQueueItems);
@@ -257,7 +270,8 @@ internal sealed class DeliveryEngine : IBackgroundWorker, IDisposable
             // The pieces call each other back (store → sender wake-up, worker and sender → flush progress); the lambdas
             // read properties that are assigned before the worker and the sender start.
             pipeline.Store = OpenStore(options, counters, logger, () => pipeline.Sender?.Wake());
-            pipeline.Transport = new HttpEnvelopeTransport(options, endpoint, (options as ErrorReportingOptions)?.SendTimeout ?? ErrorReportingOptions.DefaultSendTimeout);
+            pipeline.Transport = transportFactory?.Invoke(endpoint)
+                ?? new HttpEnvelopeTransport(options, endpoint, (options as ErrorReportingOptions)?.SendTimeout ?? ErrorReportingOptions.DefaultSendTimeout);
             pipeline.Worker = new EnvelopeWorker(queue, sdk, pipeline.Store, counters, sdkLogger, logger, () => pipeline.Flush?.NotifyProgress());
             pipeline.Flush = new FlushTracker(() => pipeline.Worker.ProcessedCount, () => pipeline.Store.OldestSequence);
             var headerFields = StandaloneHeaderFields();

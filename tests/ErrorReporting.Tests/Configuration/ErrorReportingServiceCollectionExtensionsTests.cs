@@ -1,7 +1,4 @@
-using System.Net;
-using System.Net.Sockets;
 using ErrorReporting.Configuration;
-using ErrorReporting.Reporting;
 using ErrorReporting.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,6 +8,7 @@ using Microsoft.Extensions.Options;
 
 namespace ErrorReporting.Tests.Configuration;
 
+/// <summary>Registration, configuration binding and validation; none of these tests initialises the SDK.</summary>
 public sealed class ErrorReportingServiceCollectionExtensionsTests
 {
     [Fact]
@@ -18,6 +16,7 @@ public sealed class ErrorReportingServiceCollectionExtensionsTests
     {
         Assert.Throws<ArgumentNullException>("services", () => ErrorReportingServiceCollectionExtensions.AddErrorReporting(null!));
         Assert.Throws<ArgumentNullException>("services", () => ErrorReportingServiceCollectionExtensions.AddErrorReporting(null!, _ => { }));
+        Assert.Throws<ArgumentNullException>("services", () => ErrorReportingServiceCollectionExtensions.AddErrorReporting(null!, new ConfigurationBuilder().Build()));
         Assert.Throws<ArgumentNullException>("configure", () => new ServiceCollection().AddErrorReporting((Action<ErrorReportingOptions>)null!));
         Assert.Throws<ArgumentNullException>("configuration", () => new ServiceCollection().AddErrorReporting((IConfiguration)null!));
     }
@@ -27,45 +26,99 @@ public sealed class ErrorReportingServiceCollectionExtensionsTests
     {
         var services = new ServiceCollection();
 
-        services.AddErrorReporting().AddErrorReporting(o => o.Environment = "x");
-        var once = new ServiceCollection().AddErrorReporting(o => o.Environment = "x");
+        services.AddErrorReporting().AddErrorReporting(o => o.Environment = "x").AddErrorReporting(new ConfigurationBuilder().Build());
+        var once = new ServiceCollection().AddErrorReporting();
 
         Assert.Single(services, d => d.ServiceType == typeof(IErrorReporter));
         Assert.Equal(
-            once.Where(d => d.ServiceType != typeof(IConfigureOptions<ErrorReportingOptions>)).Select(d => (d.ServiceType, d.ImplementationType)),
+            once.Select(d => (d.ServiceType, d.ImplementationType)),
             services.Where(d => d.ServiceType != typeof(IConfigureOptions<ErrorReportingOptions>)).Select(d => (d.ServiceType, d.ImplementationType)));
     }
 
     [Fact]
-    public async Task AddErrorReporting_NoDsn_ResolvesDisabledReporterAndLogsOnce()
+    public void AddErrorReporting_CalledTwice_AppliesEveryConfigurationInOrder()
+    {
+        using var provider = new ServiceCollection()
+            .AddErrorReporting(o => o.Environment = "first")
+            .AddErrorReporting(o => o.Environment += "+second")
+            .BuildServiceProvider();
+
+        Assert.Equal("first+second", provider.GetRequiredService<IOptions<ErrorReportingOptions>>().Value.Environment);
+    }
+
+    [Fact]
+    public void ErrorReportingOptions_Defaults_AreErrorReportingsWhereTheyDifferFromTheSdk()
+    {
+        var options = new ErrorReportingOptions();
+        var sdk = new SentryOptions();
+
+        Assert.Equal(1000, options.MaxQueueItems);
+        Assert.Equal(1000, options.MaxCacheItems);
+        Assert.False(options.AttachStacktrace);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.SendTimeout);
+        Assert.Equal(global::ErrorReporting.Hosting.SentryOptionsDefaults.SdkDefaultMaxItems, sdk.MaxQueueItems);
+        Assert.Equal(global::ErrorReporting.Hosting.SentryOptionsDefaults.SdkDefaultMaxItems, sdk.MaxCacheItems);
+        Assert.True(sdk.AttachStacktrace);
+        Assert.Equal(sdk.ShutdownTimeout, options.ShutdownTimeout);
+    }
+
+    [Fact]
+    public async Task AddErrorReporting_NoDsn_ResolvesDisabledReporterWithoutInitialisingTheSdk()
     {
         var logs = new ListLoggerProvider();
-        var services = new ServiceCollection().AddLogging(b => b.AddProvider(logs)).AddErrorReporting(o => o.Dsn = string.Empty);
-        await using var provider = services.BuildServiceProvider();
+        await using var provider = new ServiceCollection().AddLogging(b => b.AddProvider(logs)).AddErrorReporting(o => o.Dsn = string.Empty).BuildServiceProvider();
 
         var reporter = provider.GetRequiredService<IErrorReporter>();
 
         Assert.False(reporter.IsEnabled);
-        Assert.True(reporter.ReportHandled(new InvalidOperationException()).IsEmpty);
-        Assert.True(reporter.ReportMessage("m").IsEmpty);
+        Assert.Equal(SentryId.Empty, reporter.ReportHandled(new InvalidOperationException()));
+        Assert.Equal(SentryId.Empty, reporter.ReportUnhandled(new InvalidOperationException(), "m"));
+        Assert.Equal(SentryId.Empty, reporter.ReportMessage("m"));
         Assert.True(await reporter.FlushAsync(TimeSpan.Zero));
         Assert.Single(logs.Messages, m => m.Contains("disabled", StringComparison.Ordinal));
     }
 
     [Fact]
-    public void AddErrorReporting_InvalidDsn_FailsAtResolveWithMessageNamingDsn()
+    public void DisabledReporter_NullArguments_ThrowArgumentNullException()
     {
-        var services = new ServiceCollection().AddErrorReporting(o => o.Dsn = "https://sentry.example.com/42");
-        using var provider = services.BuildServiceProvider();
+        using var provider = new ServiceCollection().AddErrorReporting(o => o.Dsn = string.Empty).BuildServiceProvider();
+        var reporter = provider.GetRequiredService<IErrorReporter>();
+
+        Assert.Throws<ArgumentNullException>("exception", () => reporter.ReportHandled(null!));
+        Assert.Throws<ArgumentNullException>("exception", () => reporter.ReportUnhandled(null!, "m"));
+        Assert.Throws<ArgumentNullException>("mechanism", () => reporter.ReportUnhandled(new InvalidOperationException(), null!));
+        Assert.Throws<ArgumentNullException>("message", () => reporter.ReportMessage(null!));
+        Assert.Throws<ArgumentOutOfRangeException>("timeout", () => reporter.FlushAsync(TimeSpan.FromSeconds(-1)));
+    }
+
+    [Theory]
+    [InlineData("https://sentry.example.com/42", "No public key")]
+    [InlineData("not a dsn", "Invalid URI")]
+    [InlineData("https://key@sentry.example.com/", "Project Id")]
+    public void AddErrorReporting_InvalidDsn_FailsAtFirstResolveNamingDsn(string dsn, string reason)
+    {
+        using var provider = new ServiceCollection().AddErrorReporting(o => o.Dsn = dsn).BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IErrorReporter>());
+
+        Assert.Contains("ErrorReportingOptions.Dsn is not a valid Sentry DSN", error.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, error.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void AddErrorReporting_InvalidDsnWithSecret_NeverShowsTheKeysInTheMessage()
+    {
+        using var provider = new ServiceCollection().AddErrorReporting(o => o.Dsn = "https://publickey0123:secret4567@sentry.example.com").BuildServiceProvider();
 
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IErrorReporter>());
 
         Assert.Contains("Dsn", error.Message, StringComparison.Ordinal);
-        Assert.Contains("no public key", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("publickey0123", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret4567", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task AddErrorReporting_InvalidDsnWithHost_FailsAtHostStart()
+    public async Task AddErrorReporting_InvalidDsnWithHost_FailsAtHostStartNotAtTheFirstReport()
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Services.AddErrorReporting(o => o.Dsn = "not a dsn");
@@ -74,140 +127,127 @@ public sealed class ErrorReportingServiceCollectionExtensionsTests
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
 
         Assert.Contains("Dsn", error.Message, StringComparison.Ordinal);
+        Assert.False(SentrySdk.IsEnabled);
     }
 
     [Theory]
     [InlineData(nameof(ErrorReportingOptions.MaxQueueItems), "0")]
+    [InlineData(nameof(ErrorReportingOptions.MaxQueueItems), "1000001")]
+    [InlineData(nameof(ErrorReportingOptions.MaxCacheItems), "0")]
     [InlineData(nameof(ErrorReportingOptions.SampleRate), "1.5")]
+    [InlineData(nameof(ErrorReportingOptions.SampleRate), "0")]
     [InlineData(nameof(ErrorReportingOptions.ShutdownTimeout), "-00:00:01")]
     [InlineData(nameof(ErrorReportingOptions.ShutdownTimeout), "00:11:00")]
+    [InlineData(nameof(ErrorReportingOptions.FlushTimeout), "-00:00:01")]
     [InlineData(nameof(ErrorReportingOptions.SendTimeout), "00:00:00")]
-    [InlineData(nameof(ErrorReportingOptions.MaxCacheItems), "0")]
-    [InlineData(nameof(ErrorReportingOptions.MaxQueueItems), "1000001")]
-    [InlineData(nameof(ErrorReportingOptions.SampleRate), "-0.1")]
-    [InlineData(nameof(ErrorReportingOptions.SampleRate), "NaN")]
-    public void AddErrorReporting_OutOfRangeOption_FailsValidationNamingIt(string option, string value)
+    [InlineData(nameof(ErrorReportingOptions.TracesSampleRate), "2")]
+    [InlineData(nameof(ErrorReportingOptions.CacheDirectoryPath), "  ")]
+    public void AddErrorReporting_InvalidValueInConfiguration_FailsValidationNamingTheOption(string option, string value)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [option] = value }).Build();
         using var provider = new ServiceCollection().AddErrorReporting(configuration).BuildServiceProvider();
 
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<ErrorReportingOptions>>().Value);
 
-        Assert.Contains(option, error.Message, StringComparison.Ordinal);
+        Assert.Contains($"ErrorReportingOptions.{option}", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void AddErrorReporting_Configuration_BindsEveryKey()
+    public void AddErrorReporting_BlankDefaultTagKey_FailsValidation()
+    {
+        using var provider = new ServiceCollection().AddErrorReporting(o => o.DefaultTags[" "] = "x").BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<ErrorReportingOptions>>().Value);
+
+        Assert.Contains("DefaultTags", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddErrorReporting_SentrySection_BindsTheSdksOptionNames()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["ErrorReporting:Dsn"] = "https://key@sentry.example.com/1",
-            ["ErrorReporting:Environment"] = "staging",
-            ["ErrorReporting:Release"] = "shop@2.0.0",
-            ["ErrorReporting:ServerName"] = "web-1",
-            ["ErrorReporting:SendDefaultPii"] = "true",
-            ["ErrorReporting:MaxQueueItems"] = "50",
-            ["ErrorReporting:ShutdownTimeout"] = "00:00:05",
-            ["ErrorReporting:SampleRate"] = "0.25",
-            ["ErrorReporting:DefaultTags:team"] = "payments",
-            ["ErrorReporting:InAppInclude:0"] = "Microsoft.MyCompany",
+            ["Sentry:Dsn"] = "https://key@sentry.example.com/1",
+            ["Sentry:Environment"] = "staging",
+            ["Sentry:Release"] = "shop@2.0.0",
+            ["Sentry:Distribution"] = "eu",
+            ["Sentry:ServerName"] = "web-1",
+            ["Sentry:SendDefaultPii"] = "true",
+            ["Sentry:AttachStacktrace"] = "true",
+            ["Sentry:MaxQueueItems"] = "50",
+            ["Sentry:MaxCacheItems"] = "60",
+            ["Sentry:CacheDirectoryPath"] = "/tmp/cache",
+            ["Sentry:ShutdownTimeout"] = "00:00:05",
+            ["Sentry:FlushTimeout"] = "00:00:04",
+            ["Sentry:SendTimeout"] = "00:00:07",
+            ["Sentry:SampleRate"] = "0.25",
+            ["Sentry:SendClientReports"] = "false",
+            ["Sentry:Debug"] = "true",
+            ["Sentry:DiagnosticLevel"] = "Warning",
+            ["Sentry:EnableSpotlight"] = "true",
+            ["Sentry:SpotlightUrl"] = "http://localhost:9999/stream",
+            ["Sentry:StackTraceMode"] = "Original",
+            ["Sentry:ReportAssembliesMode"] = "None",
+            ["Sentry:DefaultTags:team"] = "payments",
+            ["Sentry:TagFilters:0"] = "secret",
         }).Build();
-        using var provider = new ServiceCollection().AddErrorReporting(configuration.GetSection("ErrorReporting")).BuildServiceProvider();
+        using var provider = new ServiceCollection().AddErrorReporting(configuration.GetSection("Sentry")).BuildServiceProvider();
 
         var options = provider.GetRequiredService<IOptions<ErrorReportingOptions>>().Value;
 
         Assert.Equal("https://key@sentry.example.com/1", options.Dsn);
         Assert.Equal("staging", options.Environment);
         Assert.Equal("shop@2.0.0", options.Release);
+        Assert.Equal("eu", options.Distribution);
         Assert.Equal("web-1", options.ServerName);
         Assert.True(options.SendDefaultPii);
+        Assert.True(options.AttachStacktrace);
         Assert.Equal(50, options.MaxQueueItems);
+        Assert.Equal(60, options.MaxCacheItems);
+        Assert.Equal("/tmp/cache", options.CacheDirectoryPath);
         Assert.Equal(TimeSpan.FromSeconds(5), options.ShutdownTimeout);
-        Assert.Equal(0.25, options.SampleRate);
+        Assert.Equal(TimeSpan.FromSeconds(4), options.FlushTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(7), options.SendTimeout);
+        Assert.Equal(0.25f, options.SampleRate);
+        Assert.False(options.SendClientReports);
+        Assert.True(options.Debug);
+        Assert.Equal(SentryLevel.Warning, options.DiagnosticLevel);
+        Assert.True(options.EnableSpotlight);
+        Assert.Equal("http://localhost:9999/stream", options.SpotlightUrl);
+        Assert.Equal(StackTraceMode.Original, options.StackTraceMode);
+        Assert.Equal(ReportAssembliesMode.None, options.ReportAssembliesMode);
         Assert.Equal("payments", options.DefaultTags["team"]);
-        Assert.Contains("Microsoft.MyCompany", options.InAppInclude);
+        Assert.Single(options.TagFilters);
     }
 
     [Fact]
-    public void Defaults_UnsetValues_ComeFromSentryEnvironmentVariables()
+    public void AddErrorReporting_EmptyDsnInConfiguration_IsEmptyNotNull()
     {
-        var variables = new Dictionary<string, string?>
-        {
-            ["SENTRY_DSN"] = "https://key@sentry.example.com/1",
-            ["SENTRY_ENVIRONMENT"] = "qa",
-            ["SENTRY_RELEASE"] = "svc@9",
-        };
-        var options = new ErrorReportingOptions();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Dsn"] = string.Empty }).Build();
+        using var provider = new ServiceCollection().AddErrorReporting(configuration).BuildServiceProvider();
 
-        new ErrorReportingOptionsDefaults(name => variables.GetValueOrDefault(name)).PostConfigure(null, options);
-
-        Assert.Equal("https://key@sentry.example.com/1", options.Dsn);
-        Assert.Equal("qa", options.Environment);
-        Assert.Equal("svc@9", options.Release);
+        Assert.Equal(string.Empty, provider.GetRequiredService<IOptions<ErrorReportingOptions>>().Value.Dsn);
     }
 
     [Fact]
-    public void Defaults_ValuesSetInCode_WinOverEnvironmentVariables()
+    public void AddErrorReporting_KeyAbsentFromConfiguration_KeepsTheDefault()
     {
-        var options = new ErrorReportingOptions { Dsn = string.Empty, Environment = "dev", Release = "r1" };
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Environment"] = "staging" }).Build();
+        using var provider = new ServiceCollection().AddErrorReporting(configuration).BuildServiceProvider();
 
-        new ErrorReportingOptionsDefaults(_ => "from-env").PostConfigure(null, options);
-
-        Assert.Equal(string.Empty, options.Dsn);
-        Assert.Equal("dev", options.Environment);
-        Assert.Equal("r1", options.Release);
-    }
-
-    [Fact]
-    public void Defaults_NothingSet_EnvironmentIsProduction()
-    {
-        var options = new ErrorReportingOptions();
-
-        new ErrorReportingOptionsDefaults(_ => null).PostConfigure(null, options);
+        var options = provider.GetRequiredService<IOptions<ErrorReportingOptions>>().Value;
 
         Assert.Null(options.Dsn);
-        Assert.Equal("production", options.Environment);
+        Assert.Equal(1000, options.MaxQueueItems);
+        Assert.False(options.AttachStacktrace);
     }
 
     [Fact]
-    public async Task Reporter_UnreachableHost_ReturnsIdNeverThrowsAndFlushReturnsFalse()
+    public void ValidateOnStart_IsRegistered_ForTheHost()
     {
-        var logs = new ListLoggerProvider();
-        var port = ClosedPort();
-        var services = new ServiceCollection()
-            .AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace))
-            .AddErrorReporting(o => o.Dsn = $"http://secretpublickey@127.0.0.1:{port}/42");
-        await using var provider = services.BuildServiceProvider();
-        var reporter = provider.GetRequiredService<IErrorReporter>();
+        var services = new ServiceCollection().AddErrorReporting();
 
-        var id = reporter.ReportHandled(new InvalidOperationException());
-        var flushed = await reporter.FlushAsync(TimeSpan.FromSeconds(1));
-
-        Assert.False(id.IsEmpty);
-        Assert.False(flushed);
-        await Wait.UntilAsync(() => logs.Messages.Any(m => m.Contains("retry", StringComparison.OrdinalIgnoreCase)), "a retry is logged");
-        Assert.DoesNotContain(logs.Messages, m => m.Contains("secretpublickey", StringComparison.Ordinal));
-    }
-
-    [Fact]
-    public async Task Reporter_Enabled_LogsRedactedDsn()
-    {
-        var logs = new ListLoggerProvider();
-        await using var provider = new ServiceCollection()
-            .AddLogging(b => b.AddProvider(logs))
-            .AddErrorReporting(o => o.Dsn = "https://verysecretkey:anothersecret@sentry.example.com/5")
-            .BuildServiceProvider();
-
-        await Assert.IsType<ErrorReporter>(provider.GetRequiredService<IErrorReporter>()).Pipeline;
-
-        Assert.Contains(logs.Messages, m => m.Contains("https://***@sentry.example.com/5", StringComparison.Ordinal));
-        Assert.DoesNotContain(logs.Messages, m => m.Contains("verysecretkey", StringComparison.Ordinal) || m.Contains("anothersecret", StringComparison.Ordinal));
-    }
-
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        Assert.Contains(services, d => d.ServiceType == typeof(IValidateOptions<ErrorReportingOptions>) && d.ImplementationType == typeof(ErrorReportingOptionsValidator));
+        Assert.Contains(services, d => d.ServiceType.Name.StartsWith("IStartupValidator", StringComparison.Ordinal));
     }
 }

@@ -1,6 +1,5 @@
 using ErrorReporting.Delivery;
 using ErrorReporting.Diagnostics;
-using ErrorReporting.Serialization;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ErrorReporting.Tests.Delivery;
@@ -8,7 +7,7 @@ namespace ErrorReporting.Tests.Delivery;
 public sealed class DiskEnvelopeStoreTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "errorreporting-tests", Guid.NewGuid().ToString("N"));
-    private readonly ReporterCounters _counters = new(() => 0, () => 0);
+    private readonly DeliveryCounters _counters = new(() => 0, () => 0);
 
     [Fact]
     public async Task AddAsync_Envelope_WritesOwnerOnlyFileAndDeletesItOnRemove()
@@ -28,6 +27,8 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
         var peeked = Oldest(store);
         Assert.Equal(envelope.EventId, peeked.EventId);
         Assert.Equal(Items(1), peeked.Items.ToArray());
+        Assert.Equal(Header(envelope.EventId), peeked.Header.ToArray());
+        Assert.Equal(["error"], peeked.Categories);
         store.Remove(peeked);
         Assert.Empty(CacheFiles(store));
         Assert.Equal(0, store.Count);
@@ -36,7 +37,7 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
     [Fact]
     public async Task Open_FilesLeftByEarlierProcess_RestoresThemOldestFirst()
     {
-        var ids = new List<SentryEventId>();
+        var ids = new List<SentryId>();
         using (var first = Open())
         {
             for (var i = 0; i < 5; i++)
@@ -52,11 +53,12 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
         Assert.Equal(5, second.Count);
         Assert.Equal(5, _counters.Restored);
         Assert.Equal(PendingEnvelope.RestoredSequence, second.OldestSequence);
-        var restored = new List<SentryEventId>();
+        var restored = new List<SentryId>();
         while (second.Count > 0)
         {
             var envelope = Oldest(second);
             Assert.Equal(Items(restored.Count), envelope.Items.ToArray());
+            Assert.Equal(["error"], envelope.Categories);
             restored.Add(envelope.EventId);
             second.Remove(envelope);
         }
@@ -125,6 +127,21 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task AddAsync_Envelope_FileIsAValidSentryEnvelopeWithoutSentAt()
+    {
+        using var store = Open();
+        var envelope = Envelope(3);
+
+        await store.AddAsync(envelope, CancellationToken.None);
+
+        var bytes = await File.ReadAllBytesAsync(Assert.Single(CacheFiles(store)));
+        var parsed = Infrastructure.TestEnvelope.Parse(bytes);
+        Assert.Equal(envelope.EventId.ToString(), parsed.HeaderEventId);
+        Assert.False(parsed.Header.TryGetProperty("sent_at", out _));
+        await Infrastructure.Conformance.AssertValidAsync(bytes);
+    }
+
+    [Fact]
     public void Open_SecondStoreOnSameFolder_IsRefused()
     {
         using var first = Open();
@@ -147,7 +164,7 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
         => TryOpen(capacity) ?? throw new Xunit.Sdk.XunitException("The cache could not be opened.");
 
     private DiskEnvelopeStore? TryOpen(int capacity = 100)
-        => DiskEnvelopeStore.Open(_root, Identity, capacity, new EventWriter().Sdk.ToArray(), _counters, NullLogger.Instance, () => { });
+        => DiskEnvelopeStore.Open(_root, Identity, capacity, _counters, NullLogger.Instance, () => { });
 
     private static PendingEnvelope Oldest(DiskEnvelopeStore store)
     {
@@ -160,11 +177,16 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
         => [.. Directory.EnumerateFiles(store.Directory, "*" + DiskEnvelopeStore.Extension)];
 
     private static PendingEnvelope Envelope(int index)
-        => new(index, new SentryEventId(Guid.NewGuid()), Items(index), DateTimeOffset.UtcNow);
+    {
+        var id = SentryId.Create();
+        return new(index, id, ["error"], Header(id), Items(index));
+    }
+
+    private static byte[] Header(SentryId id) => System.Text.Encoding.UTF8.GetBytes($"{{\"sdk\":{{\"name\":\"sentry.dotnet\",\"version\":\"6.12.1\"}},\"event_id\":\"{id}\"}}");
 
     private static byte[] Items(int index)
     {
-        var payload = System.Text.Encoding.UTF8.GetBytes($"{{\"message\":\"event {index}\"}}");
+        var payload = System.Text.Encoding.UTF8.GetBytes($"{{\"logentry\":{{\"message\":\"event {index}\"}}}}");
         return [.. System.Text.Encoding.UTF8.GetBytes($"{{\"type\":\"event\",\"length\":{payload.Length}}}\n"), .. payload, (byte)'\n'];
     }
 }

@@ -13,10 +13,10 @@ public sealed class RateLimitsTests
 
         Assert.True(limits.Update(429, "2:error:organization", null, s_now));
 
-        Assert.Equal(s_now.AddSeconds(2), limits.BlockedUntil("error", s_now));
-        Assert.Null(limits.BlockedUntil("transaction", s_now));
-        Assert.Null(limits.BlockedUntil("internal", s_now));
-        Assert.Null(limits.BlockedUntil("error", s_now.AddSeconds(2)));
+        Assert.Equal(s_now.AddSeconds(2), limits.BlockedUntil(["error"], s_now));
+        Assert.Null(limits.BlockedUntil(["transaction"], s_now));
+        Assert.Null(limits.BlockedUntil(["internal"], s_now));
+        Assert.Null(limits.BlockedUntil(["error"], s_now.AddSeconds(2)));
     }
 
     [Fact]
@@ -26,8 +26,8 @@ public sealed class RateLimitsTests
 
         limits.Update(429, "60::organization", null, s_now);
 
-        Assert.Equal(s_now.AddSeconds(60), limits.BlockedUntil("error", s_now));
-        Assert.Equal(s_now.AddSeconds(60), limits.BlockedUntil("internal", s_now));
+        Assert.Equal(s_now.AddSeconds(60), limits.BlockedUntil(["error"], s_now));
+        Assert.Equal(s_now.AddSeconds(60), limits.BlockedUntil(["internal"], s_now));
     }
 
     [Fact]
@@ -37,9 +37,9 @@ public sealed class RateLimitsTests
 
         limits.Update(200, "60:transaction:key, 2700:default;error;security:organization:quota_exceeded:ns:extra", null, s_now);
 
-        Assert.Equal(s_now.AddSeconds(60), limits.BlockedUntil("transaction", s_now));
-        Assert.Equal(s_now.AddSeconds(2700), limits.BlockedUntil("error", s_now));
-        Assert.Equal(s_now.AddSeconds(2700), limits.BlockedUntil("default", s_now));
+        Assert.Equal(s_now.AddSeconds(60), limits.BlockedUntil(["transaction"], s_now));
+        Assert.Equal(s_now.AddSeconds(2700), limits.BlockedUntil(["error"], s_now));
+        Assert.Equal(s_now.AddSeconds(2700), limits.BlockedUntil(["default"], s_now));
     }
 
     [Fact]
@@ -49,7 +49,7 @@ public sealed class RateLimitsTests
 
         limits.Update(429, "1.5:error:key", null, s_now);
 
-        Assert.Equal(s_now.AddSeconds(1.5), limits.BlockedUntil("error", s_now));
+        Assert.Equal(s_now.AddSeconds(1.5), limits.BlockedUntil(["error"], s_now));
     }
 
     [Fact]
@@ -60,7 +60,7 @@ public sealed class RateLimitsTests
         limits.Update(429, "60:error:key", null, s_now);
         limits.Update(429, "5:error:key", null, s_now.AddSeconds(1));
 
-        Assert.Equal(s_now.AddSeconds(60), limits.BlockedUntil("error", s_now.AddSeconds(1)));
+        Assert.Equal(s_now.AddSeconds(60), limits.BlockedUntil(["error"], s_now.AddSeconds(1)));
     }
 
     [Fact]
@@ -70,7 +70,7 @@ public sealed class RateLimitsTests
 
         limits.Update(429, "10:Error:key", null, s_now);
 
-        Assert.NotNull(limits.BlockedUntil("error", s_now));
+        Assert.NotNull(limits.BlockedUntil(["error"], s_now));
     }
 
     [Fact]
@@ -80,7 +80,7 @@ public sealed class RateLimitsTests
 
         limits.Update(200, "soon:error:key, -5:error, NaN:error, 7:error", null, s_now);
 
-        Assert.Equal(s_now.AddSeconds(7), limits.BlockedUntil("error", s_now));
+        Assert.Equal(s_now.AddSeconds(7), limits.BlockedUntil(["error"], s_now));
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public sealed class RateLimitsTests
 
         Assert.True(limits.Update(429, null, null, s_now));
 
-        Assert.Equal(s_now.AddSeconds(60), limits.BlockedUntil("error", s_now));
+        Assert.Equal(s_now.AddSeconds(60), limits.BlockedUntil(["error"], s_now));
         Assert.True(limits.IsAnyActive(s_now.AddSeconds(59)));
         Assert.False(limits.IsAnyActive(s_now.AddSeconds(60)));
     }
@@ -105,17 +105,31 @@ public sealed class RateLimitsTests
 
         limits.Update(429, null, retryAfter, s_now);
 
-        Assert.Equal(s_now.AddSeconds(seconds), limits.BlockedUntil("error", s_now));
+        Assert.Equal(s_now.AddSeconds(seconds), limits.BlockedUntil(["error"], s_now));
     }
 
     [Fact]
-    public void Update_RetryAfterOn503_BlocksEverything()
+    public void Update_RetryAfterOn503_IsARetryDelayNotARateLimit()
     {
         var limits = new RateLimits();
 
-        Assert.True(limits.Update(503, null, "4", s_now));
+        Assert.False(limits.Update(503, null, "4", s_now));
 
-        Assert.Equal(s_now.AddSeconds(4), limits.BlockedUntil("error", s_now));
+        Assert.Null(limits.BlockedUntil(["error"], s_now));
+        Assert.Equal(TimeSpan.FromSeconds(4), new TransportResponse(503, RetryAfter: "4").ServerRetryDelay(s_now));
+        Assert.Null(new TransportResponse(400, RetryAfter: "4").ServerRetryDelay(s_now));
+    }
+
+    [Fact]
+    public void BlockedUntil_SeveralCategories_IsTheLatestOfTheirLimits()
+    {
+        var limits = new RateLimits();
+
+        limits.Update(429, "5:error:key, 20:attachment:key", null, s_now);
+
+        Assert.Equal(s_now.AddSeconds(20), limits.BlockedUntil(["error", "attachment"], s_now));
+        Assert.Equal(s_now.AddSeconds(5), limits.BlockedUntil(["error", "internal"], s_now));
+        Assert.Null(limits.BlockedUntil(["session"], s_now));
     }
 
     [Fact]
@@ -124,7 +138,7 @@ public sealed class RateLimitsTests
         var limits = new RateLimits();
 
         Assert.False(limits.Update(200, null, null, s_now));
-        Assert.Null(limits.BlockedUntil("error", s_now));
+        Assert.Null(limits.BlockedUntil(["error"], s_now));
     }
 
     [Fact]
@@ -134,7 +148,7 @@ public sealed class RateLimitsTests
 
         limits.Update(429, "3:error:key", "100", s_now);
 
-        Assert.Equal(s_now.AddSeconds(3), limits.BlockedUntil("error", s_now));
-        Assert.Null(limits.BlockedUntil("internal", s_now));
+        Assert.Equal(s_now.AddSeconds(3), limits.BlockedUntil(["error"], s_now));
+        Assert.Null(limits.BlockedUntil(["internal"], s_now));
     }
 }

@@ -6,24 +6,27 @@ using ErrorReporting.Tests.Infrastructure;
 namespace ErrorReporting.Tests.Hosting;
 
 /// <summary>
-/// Crashes in real child processes reporting to a real loopback server: what nobody caught still reaches Sentry,
-/// marked handled:no, before the process dies, and the process dies as it would without the library.
+/// Crashes in real child processes reporting to a real loopback server through the SDK's unhandled-exception
+/// integrations: what nobody caught still reaches Sentry, marked handled:no, before the process dies; the process dies
+/// as it would without the library; and beside <c>UseSentry()</c> one crash is still one event.
 /// </summary>
 public sealed class CrashTests
 {
     private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(60);
 
     [Theory]
-    [InlineData("main-crash", "System.InvalidOperationException", "crash on the main thread", "OnMainThread", false)]
-    [InlineData("thread-crash", "System.ArithmeticException", "crash on a background thread", "OnBackgroundThread", false)]
-    [InlineData("async-void-crash", "System.NotSupportedException", "crash in an async void method", "InAsyncVoid", false)]
-    [InlineData("main-crash", "System.InvalidOperationException", "crash on the main thread", "OnMainThread", true)]
-    public async Task Crash_AnyThread_DeliversOneUnhandledEventBeforeDyingWithTheSameExitCode(string mode, string type, string message, string function, bool useHost)
+    [InlineData("main-crash", "System.InvalidOperationException", "crash on the main thread", "OnMainThread", "")]
+    [InlineData("thread-crash", "System.ArithmeticException", "crash on a background thread", "OnBackgroundThread", "")]
+    [InlineData("async-void-crash", "System.NotSupportedException", "crash in an async void method", "InAsyncVoid", "")]
+    [InlineData("main-crash", "System.InvalidOperationException", "crash on the main thread", "OnMainThread", "--host")]
+    [InlineData("main-crash", "System.InvalidOperationException", "crash on the main thread", "OnMainThread", "--use-sentry")]
+    [InlineData("thread-crash", "System.ArithmeticException", "crash on a background thread", "OnBackgroundThread", "--use-sentry")]
+    public async Task Crash_AnyThread_DeliversOneUnhandledEventBeforeDyingWithTheSameExitCode(string mode, string type, string message, string function, string arrangement)
     {
         await using var server = await SentryTestServer.StartAsync();
         var controlExitCode = await RunControlAsync(mode);
 
-        using var child = ChildProcess.Start(mode, Environment(server.Dsn), useHost ? ["--host"] : []);
+        using var child = ChildProcess.Start(mode, Environment(server.Dsn), Flags(arrangement));
         await child.WaitForExitAsync(s_bound);
 
         Assert.Equal(controlExitCode, child.ExitCode);
@@ -39,12 +42,14 @@ public sealed class CrashTests
         await Conformance.AssertValidAsync(received.Envelope.RawBytes);
     }
 
-    [Fact]
-    public async Task UnobservedTask_Collected_DeliversOneUnhandledExceptionGroupAndExitsZero()
+    [Theory]
+    [InlineData("")]
+    [InlineData("--use-sentry")]
+    public async Task UnobservedTask_Collected_DeliversOneUnhandledExceptionGroupAndExitsZero(string arrangement)
     {
         await using var server = await SentryTestServer.StartAsync();
 
-        using var child = ChildProcess.Start("unobserved-task", Environment(server.Dsn));
+        using var child = ChildProcess.Start("unobserved-task", Environment(server.Dsn), Flags(arrangement));
         await child.WaitForExitAsync(s_bound);
 
         Assert.Contains("collected", child.Output);
@@ -60,13 +65,14 @@ public sealed class CrashTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task ReportedThenRethrown_Crash_DeliversExactlyOneHandledEvent(bool useHost)
+    [InlineData("")]
+    [InlineData("--host")]
+    [InlineData("--use-sentry")]
+    public async Task ReportedThenRethrown_Crash_DeliversExactlyOneHandledEvent(string arrangement)
     {
         await using var server = await SentryTestServer.StartAsync();
 
-        using var child = ChildProcess.Start("handled-then-rethrow", Environment(server.Dsn), useHost ? ["--host"] : []);
+        using var child = ChildProcess.Start("handled-then-rethrow", Environment(server.Dsn), Flags(arrangement));
         await child.WaitForExitAsync(s_bound);
 
         Assert.NotEqual(0, child.ExitCode);
@@ -118,10 +124,12 @@ public sealed class CrashTests
         Assert.Equal(Assert.Single(child.ReportedIds), received.EventId);
     }
 
+    private static string[] Flags(string arrangement) => arrangement.Length == 0 ? [] : [arrangement];
+
     private static Dictionary<string, string?> Environment(string dsn, TimeSpan? shutdownTimeout = null) => new()
     {
         ["SENTRY_DSN"] = dsn,
-        ["ErrorReporting__ShutdownTimeout"] = (shutdownTimeout ?? TimeSpan.FromSeconds(10)).ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+        ["Sentry__ShutdownTimeout"] = (shutdownTimeout ?? TimeSpan.FromSeconds(10)).ToString("c", System.Globalization.CultureInfo.InvariantCulture),
     };
 
     /// <summary>How the same crash ends without the library: the exit code the library must not change.</summary>

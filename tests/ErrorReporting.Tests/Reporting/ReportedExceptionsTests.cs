@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ErrorReporting.Reporting;
 
 namespace ErrorReporting.Tests.Reporting;
@@ -5,13 +6,13 @@ namespace ErrorReporting.Tests.Reporting;
 public sealed class ReportedExceptionsTests
 {
     [Fact]
-    public void TryGetEventId_InFlight_ReturnsRememberedId()
+    public void TryGetEventId_Added_ReturnsTheId()
     {
-        var reported = new ReportedExceptions(16);
+        var reported = new ReportedExceptions();
         var exception = new InvalidOperationException();
-        var id = Guid.NewGuid();
+        var id = SentryId.Create();
 
-        reported.RememberInFlight(exception, id);
+        reported.Add(exception, id);
 
         Assert.True(reported.TryGetEventId(exception, out var found));
         Assert.Equal(id, found);
@@ -19,47 +20,35 @@ public sealed class ReportedExceptionsTests
     }
 
     [Fact]
-    public void TryGetEventId_Processed_ReturnsIdAndFreesTheInFlightSlot()
+    public void Add_Twice_KeepsTheFirstId()
     {
-        var reported = new ReportedExceptions(16);
+        var reported = new ReportedExceptions();
         var exception = new InvalidOperationException();
-        var id = Guid.NewGuid();
-        reported.RememberInFlight(exception, id);
+        var first = SentryId.Create();
 
-        reported.MarkProcessed(exception, id);
+        reported.Add(exception, first);
+        reported.Add(exception, SentryId.Create());
 
         Assert.True(reported.TryGetEventId(exception, out var found));
-        Assert.Equal(id, found);
-    }
-
-    [Fact]
-    public void ForgetInFlight_NotEnqueued_IsNotReported()
-    {
-        var reported = new ReportedExceptions(16);
-        var exception = new InvalidOperationException();
-        reported.RememberInFlight(exception, Guid.NewGuid());
-
-        reported.ForgetInFlight(exception);
-
-        Assert.False(reported.TryGetEventId(exception, out _));
+        Assert.Equal(first, found);
     }
 
     [Fact]
     public void TryGetEventId_AggregateContainingReported_ReturnsInnerId()
     {
-        var reported = new ReportedExceptions(16);
+        var reported = new ReportedExceptions();
         var inner = new InvalidOperationException();
-        var id = Guid.NewGuid();
-        reported.MarkProcessed(inner, id);
+        var id = SentryId.Create();
+        reported.Add(inner, id);
 
         Assert.True(reported.TryGetEventId(new AggregateException(new AggregateException(new TimeoutException(), inner)), out var found));
         Assert.Equal(id, found);
     }
 
     [Fact]
-    public void MarkProcessed_ExceptionCollected_DoesNotKeepItAlive()
+    public void Add_ExceptionCollected_DoesNotKeepItAlive()
     {
-        var reported = new ReportedExceptions(16);
+        var reported = new ReportedExceptions();
         var weak = Report(reported);
 
         GC.Collect();
@@ -69,12 +58,11 @@ public sealed class ReportedExceptionsTests
         Assert.False(weak.IsAlive);
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static WeakReference Report(ReportedExceptions reported)
     {
         var exception = new InvalidOperationException();
-        reported.RememberInFlight(exception, Guid.NewGuid());
-        reported.MarkProcessed(exception, Guid.NewGuid());
+        reported.Add(exception, SentryId.Create());
         return new WeakReference(exception);
     }
 }

@@ -1,112 +1,246 @@
-using ErrorReporting.Testing;
 using ErrorReporting.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ErrorReporting.Tests.Wire;
 
 /// <summary>
-/// The real reporter against a real Sentry-compatible server on loopback: what arrives is what Sentry would see.
+/// What arrives on the wire when ErrorReporting reports through the real SDK (its serializer, its envelopes) and the
+/// delivery engine sends: the handled marker, the mechanism, the event id the call returned, the SDK's name, and that
+/// Sentry's own envelope parser and Relay's event schema accept every envelope.
 /// </summary>
+[Collection(SharedSentrySdk.Name)]
 public sealed class WireTests
 {
     [Fact]
-    public async Task ReportHandled_OverHttp_ArrivesWithSentryHeadersGzipAndHandledTrue()
+    public async Task ReportHandled_OnTheWire_IsHandledGenericWithTheReturnedIdAndValid()
     {
-        await using var wire = await WireHarness.StartAsync(o => o.DefaultTags["service"] = "checkout");
+        await using var harness = await SdkHarness.StartAsync();
         var exception = Exceptions.Nested();
 
-        var id = wire.Reporter.ReportHandled(exception, context: new ReportContext
-        {
-            Tags = { ["order"] = "A-17" },
-            User = new SentryUser { Id = "u-9", Email = "u9@example.com" },
-            Fingerprint = ["checkout", "{{ default }}"],
-        });
-        var received = await wire.Server.WaitForEventAsync(id, WireHarness.Timeout);
+        var id = harness.Reporter.ReportHandled(exception, scope => scope.SetTag("order", "42"));
+        await harness.FlushAsync();
 
-        var envelope = received.Envelope;
-        Assert.Matches(@"^Sentry sentry_version=7,sentry_client=errorreporting\.dotnet/[0-9][^,]*,sentry_key=" + wire.Server.PublicKey + "$", envelope.SentryAuth);
-        Assert.Equal("application/x-sentry-envelope", envelope.ContentType);
-        Assert.Equal("gzip", envelope.ContentEncoding);
-        Assert.StartsWith("errorreporting.dotnet/", envelope.UserAgent, StringComparison.Ordinal);
-        Assert.Equal(id.ToString(), envelope.EventId);
+        Assert.NotEqual(SentryId.Empty, id);
+        var received = await harness.Server.WaitForEventAsync(id, SdkHarness.Timeout);
         Assert.Equal(id.ToString(), received.EventId);
-        Assert.NotNull(envelope.SentAt);
+        Assert.Equal(id.ToString(), received.EnvelopeEventId);
         Assert.True(received.Handled);
         Assert.Equal("generic", received.MechanismType);
         Assert.Equal("error", received.Level);
-        Assert.Equal("csharp", received.Platform);
+        Assert.Equal("sentry.dotnet", received.SdkName);
+        Assert.Equal("6.12.1", received.SdkVersion);
         Assert.Equal("test", received.Environment);
-        Assert.Equal("app@1.2.3", received.Release);
-        Assert.Equal("checkout", received.Tags["service"]);
-        Assert.Equal("A-17", received.Tags["order"]);
-        Assert.Equal("u-9", received.User?.Id);
-        Assert.Equal("u9@example.com", received.User?.Email);
-        Assert.Equal(["checkout", "{{ default }}"], received.Fingerprint);
+        Assert.Equal("tests@1.0.0", received.Release);
+        Assert.Equal("42", received.Tags["order"]);
         Assert.Equal(["System.FormatException", "System.InvalidOperationException"], received.Exceptions.Select(e => e.Type));
-        Assert.Empty(wire.Server.Rejections);
-        await Conformance.AssertValidAsync(envelope.RawBytes);
+        Assert.Equal("chained", received.Exceptions[0].Mechanism?.Type);
+        await Conformance.AssertValidAsync(received.Envelope.RawBytes);
     }
 
     [Fact]
-    public async Task ReportMessage_OverHttp_ArrivesAsLogEntryWithLevel()
+    public async Task ReportUnhandled_OnTheWire_IsNotHandledWithTheMechanism()
     {
-        await using var wire = await WireHarness.StartAsync();
+        await using var harness = await SdkHarness.StartAsync();
 
-        var id = wire.Reporter.ReportMessage("Cache warmed in 42 ms", SentryLevel.Warning, new ReportContext { Tags = { ["cache"] = "products" } });
-        var received = await wire.Server.WaitForEventAsync(id, WireHarness.Timeout);
+        var id = harness.Reporter.ReportUnhandled(Exceptions.Thrown(new TimeoutException("slow")), " Worker Loop ");
+        await harness.FlushAsync();
 
-        Assert.Equal("Cache warmed in 42 ms", received.Message);
+        var received = await harness.Server.WaitForEventAsync(id, SdkHarness.Timeout);
+        Assert.False(received.Handled);
+        Assert.Equal("Worker_Loop", received.MechanismType);
+        Assert.False(received.Exceptions[^1].Mechanism?.Handled);
+        Assert.Equal("sentry.dotnet", received.SdkName);
+        await Conformance.AssertValidAsync(received.Envelope.RawBytes);
+    }
+
+    [Fact]
+    public async Task ReportMessage_OnTheWire_CarriesTextLevelAndNoCallerStackByDefault()
+    {
+        await using var harness = await SdkHarness.StartAsync();
+
+        var id = harness.Reporter.ReportMessage("cache warmed", SentryLevel.Warning);
+        await harness.FlushAsync();
+
+        var received = await harness.Server.WaitForEventAsync(id, SdkHarness.Timeout);
+        Assert.Equal("cache warmed", received.Message);
         Assert.Equal("warning", received.Level);
         Assert.Empty(received.Exceptions);
-        Assert.Null(received.Handled);
-        Assert.Equal("products", received.Tags["cache"]);
+        Assert.False(received.Json.TryGetProperty("threads", out _));
+        Assert.Equal("sentry.dotnet", received.SdkName);
         await Conformance.AssertValidAsync(received.Envelope.RawBytes);
     }
 
     [Fact]
-    public async Task ReportUnhandled_OverHttp_ArrivesWithHandledFalse()
+    public async Task ReportMessage_AttachStacktraceOn_CarriesTheCallersStack()
     {
-        await using var wire = await WireHarness.StartAsync();
+        await using var harness = await SdkHarness.StartAsync(o => o.AttachStacktrace = true);
 
-        var id = wire.Reporter.ReportUnhandled(Exceptions.Thrown(new TimeoutException("gave up")), "Worker.Loop", SentryLevel.Fatal);
-        var received = await wire.Server.WaitForEventAsync(id, WireHarness.Timeout);
+        var id = harness.Reporter.ReportMessage("with a stack");
+        await harness.FlushAsync();
 
-        Assert.False(received.Handled);
-        Assert.Equal("Worker.Loop", received.MechanismType);
-        Assert.Equal("fatal", received.Level);
+        var received = await harness.Server.WaitForEventAsync(id, SdkHarness.Timeout);
+        Assert.True(received.Json.TryGetProperty("threads", out var threads), received.RawJson);
+        Assert.Contains(nameof(ReportMessage_AttachStacktraceOn_CarriesTheCallersStack), threads.GetRawText(), StringComparison.Ordinal);
         await Conformance.AssertValidAsync(received.Envelope.RawBytes);
     }
 
     [Fact]
-    public async Task Report_DsnWithSecretKey_SendsSentrySecret()
+    public async Task ReportHandled_CallersDataEntries_StayAndTheSdksKeysAreRemoved()
     {
-        await using var wire = await WireHarness.StartAsync(serverOptions: new SentryTestServerOptions { SecretKey = "s3cr3t" });
+        await using var harness = await SdkHarness.StartAsync();
+        var exception = Exceptions.Thrown(new InvalidOperationException("with data"));
+        exception.Data["order"] = 42;
+        exception.Data["customer"] = "c-7";
 
-        var id = wire.Reporter.ReportMessage("with secret");
-        var received = await wire.Server.WaitForEventAsync(id, WireHarness.Timeout);
+        var id = harness.Reporter.ReportHandled(exception);
+        await harness.FlushAsync();
 
-        Assert.EndsWith(",sentry_secret=s3cr3t", received.Envelope.SentryAuth, StringComparison.Ordinal);
-        Assert.DoesNotContain(wire.Logs.Messages, m => m.Contains("s3cr3t", StringComparison.Ordinal) || m.Contains(wire.Server.PublicKey, StringComparison.Ordinal));
+        Assert.Equal(42, exception.Data["order"]);
+        Assert.Equal("c-7", exception.Data["customer"]);
+        Assert.Equal(2, exception.Data.Count);
+        Assert.DoesNotContain(exception.Data.Keys.Cast<object>(), key => key is string text && text.StartsWith("Sentry:", StringComparison.Ordinal));
+        var received = await harness.Server.WaitForEventAsync(id, SdkHarness.Timeout);
+        Assert.Equal("42", received.Exceptions[^1].Mechanism?.Data["order"]);
     }
 
     [Fact]
-    public async Task Report_ManyKinds_EveryEventIsAcceptedAndMatchesTheSchema()
+    public async Task ReportUnhandled_AfterReportHandled_SendsOneHandledEvent()
     {
-        await using var wire = await WireHarness.StartAsync(o => o.SendDefaultPii = true);
-        var ids = new List<SentryEventId>
+        await using var harness = await SdkHarness.StartAsync();
+        var exception = Exceptions.Thrown(new FormatException("reported, then rethrown"));
+
+        var first = harness.Reporter.ReportHandled(exception);
+        var second = harness.Reporter.ReportUnhandled(exception, "AppDomain.UnhandledException");
+        var direct = SentrySdk.CaptureException(exception);
+        await harness.FlushAsync();
+
+        Assert.Equal(first, second);
+        Assert.Equal(SentryId.Empty, direct);
+        var received = Assert.Single(harness.Server.Events);
+        Assert.True(received.Handled);
+        Assert.Equal(first.ToString(), received.EventId);
+    }
+
+    [Fact]
+    public async Task ReportHandled_ScopeConfiguredGlobally_CarriesTheScopesTag()
+    {
+        await using var harness = await SdkHarness.StartAsync();
+        SentrySdk.ConfigureScope(scope => scope.SetTag("tenant", "acme"));
+
+        var id = harness.Reporter.ReportHandled(new InvalidOperationException("scoped"));
+        await harness.FlushAsync();
+
+        var received = await harness.Server.WaitForEventAsync(id, SdkHarness.Timeout);
+        Assert.Equal("acme", received.Tags["tenant"]);
+    }
+
+    [Fact]
+    public async Task ReportHandled_ScopeCallbackLevelUserFingerprint_AreOnTheEvent()
+    {
+        await using var harness = await SdkHarness.StartAsync();
+
+        var id = harness.Reporter.ReportHandled(new InvalidOperationException("configured"), scope =>
         {
-            wire.Reporter.ReportHandled(new AggregateException(new InvalidOperationException("a"), Exceptions.Thrown(new FormatException("b")))),
-            wire.Reporter.ReportHandled(new InvalidOperationException(new string('x', 20_000))),
-            wire.Reporter.ReportMessage("ünïcödé \uD83D\uDE00 and a lone \uD800"),
-            wire.Reporter.ReportMessage("extra", context: new ReportContext { Extra = { ["n"] = 1.5, ["list"] = new object?[] { 1, "two", null } } }),
-        };
+            scope.Level = SentryLevel.Warning;
+            scope.User = new SentryUser { Id = "u-1" };
+            scope.SetFingerprint(["checkout", "{{ default }}"]);
+            scope.SetExtra("basket", 3);
+        });
+        await harness.FlushAsync();
 
-        var received = await wire.Server.WaitForEventsAsync(ids.Count, WireHarness.Timeout);
+        var received = await harness.Server.WaitForEventAsync(id, SdkHarness.Timeout);
+        Assert.Equal("warning", received.Level);
+        Assert.Equal("u-1", received.User?.Id);
+        Assert.Equal(["checkout", "{{ default }}"], received.Fingerprint);
+        Assert.Equal(3, received.Extra?.GetProperty("basket").GetInt32());
+    }
 
-        Assert.Equal(ids.Select(id => id.ToString()).Order(), received.Select(e => e.EventId).Order());
-        Assert.Empty(wire.Server.Rejections);
-        foreach (var envelope in wire.Server.Envelopes)
+    [Fact]
+    public async Task ReportHandled_ScopeCallbackThrows_ReportsNothingAndDoesNotThrow()
+    {
+        await using var harness = await SdkHarness.StartAsync();
+
+        var id = harness.Reporter.ReportHandled(new InvalidOperationException(), _ => throw new InvalidOperationException("broken callback"));
+        var after = harness.Reporter.ReportMessage("after");
+        await harness.FlushAsync();
+
+        Assert.Equal(SentryId.Empty, id);
+        Assert.Equal(after.ToString(), Assert.Single(harness.Server.Events).EventId);
+    }
+
+    [Fact]
+    public async Task ReportHandled_SampledOut_ReturnsEmptyAndSendsNoEvent()
+    {
+        await using var harness = await SdkHarness.StartAsync(o => o.SampleRate = 0.000001f);
+
+        var ids = Enumerable.Range(0, 20).Select(i => harness.Reporter.ReportHandled(new InvalidOperationException($"sampled {i}"))).ToList();
+        await harness.FlushAsync();
+
+        Assert.All(ids, id => Assert.Equal(SentryId.Empty, id));
+        Assert.Empty(harness.Server.Events);
+        await harness.Server.WaitForClientReportsAsync(reports => reports.Sum(r => r.Quantity("sample_rate", "error")) == 20, SdkHarness.Timeout);
+    }
+
+    [Fact]
+    public async Task ReportHandled_DroppedByBeforeSend_ReturnsEmpty()
+    {
+        await using var harness = await SdkHarness.StartAsync(o => o.SetBeforeSend(e => e.Exception is TimeoutException ? null : e));
+
+        var dropped = harness.Reporter.ReportHandled(new TimeoutException());
+        var kept = harness.Reporter.ReportHandled(new InvalidOperationException());
+        await harness.FlushAsync();
+
+        Assert.Equal(SentryId.Empty, dropped);
+        Assert.Equal(kept.ToString(), Assert.Single(harness.Server.Events).EventId);
+    }
+
+    [Fact]
+    public async Task SdkCapture_DirectCalls_GoThroughTheSameEngineAndServer()
+    {
+        await using var harness = await SdkHarness.StartAsync();
+
+        var ours = harness.Reporter.ReportMessage("through ErrorReporting");
+        var theirs = SentrySdk.CaptureMessage("through SentrySdk");
+        await harness.FlushAsync();
+
+        Assert.NotEqual(SentryId.Empty, theirs);
+        Assert.Equal(
+            new[] { ours.ToString(), theirs.ToString() }.Order(StringComparer.Ordinal),
+            harness.Server.Events.Select(e => e.EventId).Order(StringComparer.Ordinal));
+        Assert.All(harness.Server.Events, e => Assert.Equal("sentry.dotnet", e.SdkName));
+    }
+
+    [Fact]
+    public async Task Report_EverySdkEnvelope_PassesTheConformanceJudges()
+    {
+        await using var harness = await SdkHarness.StartAsync(o => o.AttachStacktrace = true);
+
+        harness.Reporter.ReportHandled(Exceptions.Nested());
+        harness.Reporter.ReportUnhandled(new AggregateException(Exceptions.Thrown(new TimeoutException("a")), Exceptions.Thrown(new FormatException("b"))), "Tests.Aggregate");
+        harness.Reporter.ReportMessage("a message with a stack");
+        SentrySdk.AddBreadcrumb("a breadcrumb");
+        harness.Reporter.ReportMessage("after a breadcrumb");
+        await harness.FlushAsync();
+
+        Assert.Equal(4, harness.Server.Events.Count);
+        foreach (var envelope in harness.Server.Envelopes)
         {
             await Conformance.AssertValidAsync(envelope.RawBytes);
         }
+    }
+
+    [Fact]
+    public async Task Report_MechanismOfTheLastValue_DecidesHandled()
+    {
+        await using var harness = await SdkHarness.StartAsync();
+
+        var id = harness.Reporter.ReportUnhandled(Exceptions.Nested(), "Tests.Nested");
+        await harness.FlushAsync();
+
+        var received = await harness.Server.WaitForEventAsync(id, SdkHarness.Timeout);
+        var last = received.Exceptions[^1];
+        Assert.Equal("Tests.Nested", last.Mechanism?.Type);
+        Assert.False(last.Mechanism?.Handled);
+        Assert.False(received.Handled);
     }
 }

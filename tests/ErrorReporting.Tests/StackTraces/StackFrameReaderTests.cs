@@ -1,8 +1,7 @@
 using System.Linq.Expressions;
-using ErrorReporting.Events;
-using ErrorReporting.Processing;
+using ErrorReporting.StackTraces;
 
-namespace ErrorReporting.Tests.Processing;
+namespace ErrorReporting.Tests.StackTraces;
 
 public sealed class StackFrameReaderTests
 {
@@ -26,31 +25,29 @@ public sealed class StackFrameReaderTests
         => Assert.False(StackFrameReader.TryGetSourceName(name, out _, out _));
 
     [Fact]
-    public void AddFrames_DynamicMethod_IsNotInApp()
+    public void ReadFrames_DynamicMethod_IsNotInApp()
     {
         var thrower = Expression.Lambda<Action>(Expression.Throw(Expression.New(typeof(InvalidOperationException)))).Compile();
         var exception = Assert.Throws<InvalidOperationException>(thrower);
-        using var reader = new StackFrameReader(["System"], []);
-        var value = new SentryExceptionValue();
+        var reader = new StackFrameReader(new SentryOptions());
 
-        reader.AddFrames(exception, value);
+        var frames = reader.ReadFrames(exception);
 
-        var dynamicFrame = Assert.Single(value.Frames, f => f.Module is null);
+        var dynamicFrame = Assert.Single(frames, f => f.Module is null);
         Assert.False(dynamicFrame.InApp);
     }
 
     [Fact]
-    public void AddFrames_LocalFunctionAndLambda_NamedBySourceMethod()
+    public void ReadFrames_LocalFunctionAndLambda_NamedBySourceMethod()
     {
         var exception = Record.Exception(() => Local());
-        using var reader = new StackFrameReader([], []);
-        var value = new SentryExceptionValue();
+        var reader = new StackFrameReader(new SentryOptions());
 
-        reader.AddFrames(exception!, value);
+        var frames = reader.ReadFrames(exception!);
 
-        var functions = value.Frames.Select(f => f.Function).ToList();
-        Assert.Contains(nameof(AddFrames_LocalFunctionAndLambda_NamedBySourceMethod) + ".Local", functions);
-        Assert.Contains(nameof(AddFrames_LocalFunctionAndLambda_NamedBySourceMethod) + ".lambda", functions);
+        var functions = frames.Select(f => f.Function).ToList();
+        Assert.Contains(nameof(ReadFrames_LocalFunctionAndLambda_NamedBySourceMethod) + ".Local", functions);
+        Assert.Contains(nameof(ReadFrames_LocalFunctionAndLambda_NamedBySourceMethod) + ".lambda", functions);
 
         static void Local() => throw new InvalidOperationException("local");
     }
@@ -65,7 +62,7 @@ public sealed class StackFrameReaderTests
     [InlineData("Shop.Checkout.<Place>g__Validate|2_0() + 0x9", "Place.Validate", "Shop.Checkout", true)]
     public void DescribeWithoutMetadata_NativeAotFrameText_ReadsFunctionModuleAndInApp(string text, string function, string module, bool inApp)
     {
-        using var reader = new StackFrameReader(["System"], []);
+        var reader = new StackFrameReader(new SentryOptions());
 
         var data = reader.DescribeWithoutMetadata(text);
 
@@ -82,7 +79,7 @@ public sealed class StackFrameReaderTests
     [InlineData("0x00007F3A12345678 + 0x10")]
     public void DescribeWithoutMetadata_NoMethodName_ReturnsNull(string text)
     {
-        using var reader = new StackFrameReader([], []);
+        var reader = new StackFrameReader(new SentryOptions());
 
         Assert.Null(reader.DescribeWithoutMetadata(text));
     }

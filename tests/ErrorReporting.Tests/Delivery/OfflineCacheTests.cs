@@ -4,7 +4,7 @@ using ErrorReporting.Delivery;
 using ErrorReporting.Testing;
 using ErrorReporting.Tests.Infrastructure;
 
-namespace ErrorReporting.Tests.Wire;
+namespace ErrorReporting.Tests.Delivery;
 
 /// <summary>
 /// The offline cache across real processes: a process killed with SIGKILL loses nothing it had persisted, and the
@@ -82,8 +82,8 @@ public sealed class OfflineCacheTests : IDisposable
     private Dictionary<string, string?> Environment(string dsn) => new()
     {
         ["SENTRY_DSN"] = dsn,
-        ["ErrorReporting__CacheDirectory"] = _cache,
-        ["ErrorReporting__ShutdownTimeout"] = "00:00:00",
+        ["Sentry__CacheDirectoryPath"] = _cache,
+        ["Sentry__ShutdownTimeout"] = "00:00:00",
     };
 
     private List<string> CacheFiles()

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using ErrorReporting.Processing;
+using ErrorReporting.StackTraces;
 
-namespace ErrorReporting.Tests.Processing;
+namespace ErrorReporting.Tests.StackTraces;
 
 /// <summary>
 /// The cached symbol lookup must give exactly what the runtime's own lookup gives, frame by frame.
@@ -16,7 +16,7 @@ public sealed class SourceLocationsTests
     public async Task TryGet_EveryFrame_MatchesTheRuntimesLookup(string kind)
     {
         var exception = await CaptureAsync(kind);
-        using var sources = new SourceLocations();
+        var sources = new SourceLocations();
         var withoutInfo = new StackTrace(exception, fNeedFileInfo: false).GetFrames();
         var withInfo = new StackTrace(exception, fNeedFileInfo: true).GetFrames();
         Assert.Equal(withInfo.Length, withoutInfo.Length);
@@ -43,7 +43,7 @@ public sealed class SourceLocationsTests
     public void TryGet_SameFrameTwice_ReturnsTheCachedLocation()
     {
         var exception = Throw(() => throw new InvalidOperationException());
-        using var sources = new SourceLocations();
+        var sources = new SourceLocations();
         var frame = new StackTrace(exception, fNeedFileInfo: false).GetFrame(0)!;
 
         Assert.True(sources.TryGet(frame.GetMethod()!, frame.GetILOffset(), out var first));

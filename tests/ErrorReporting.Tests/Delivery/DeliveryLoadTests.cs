@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using ErrorReporting.Delivery;
+using ErrorReporting.Diagnostics;
+using ErrorReporting.Tests.Infrastructure;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Xunit.Abstractions;
+
+namespace ErrorReporting.Tests.Delivery;
+
+/// <summary>
+/// Many reports from many threads through <see cref="IErrorReporter"/> and the real SDK: each arrives exactly once, or
+/// is dropped and counted; no report call waits for the network. The accounting is read as dotnet-counters or
+/// OpenTelemetry would, through the <c>ErrorReporting</c> meter.
+/// </summary>
+[Collection(SharedSentrySdk.Name)]
+public sealed class DeliveryLoadTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Load_EightThreadsQueueOfTwentyThousand_DeliversTheTenThousandReturnedIdsExactlyOnce()
+    {
+        await using var harness = await SdkHarness.StartAsync(o => o.MaxQueueItems = 20_000);
+
+        var returned = await ReportConcurrentlyAsync(harness.Reporter, Batches());
+        await harness.FlushAsync();
+        output.WriteLine($"Longest report call: {returned.LongestCall.TotalMilliseconds:0.000} ms");
+
+        var ids = returned.Ids;
+        Assert.DoesNotContain(SentryId.Empty, ids);
+        Assert.Equal(10_000, ids.Distinct().Count());
+        Assert.Equal(ids.Select(id => id.ToString()).Order(), harness.Server.Events.Select(e => e.EventId).Order());
+        Assert.Empty(harness.Server.Rejections);
+    }
+
+    [Fact]
+    public async Task Load_EightThreadsSmallQueue_ReceivedPlusDroppedIsExactlyTenThousandAndNoCallBlocks()
+    {
+        await using var harness = await SdkHarness.StartAsync(o => o.MaxQueueItems = 50);
+        var counters = DeliveryEngine.Active!.Counters!;
+
+        var returned = await ReportConcurrentlyAsync(harness.Reporter, Batches());
+        await harness.FlushAsync();
+
+        var accepted = returned.Ids.Where(id => id != SentryId.Empty).Select(id => id.ToString()).ToList();
+        var dropped = counters.Dropped(DiscardReason.QueueOverflow);
+        Assert.True(dropped > 0, "The small queue never overflowed; the test proves nothing.");
+        Assert.Equal(10_000, harness.Server.Events.Count + dropped);
+        Assert.Equal(accepted.Order(), harness.Server.Events.Select(e => e.EventId).Order());
+
+        // Not a timed assertion (BadInputTests proves that no call waits for the network); the maximum is printed for the record.
+        output.WriteLine($"Longest report call: {returned.LongestCall.TotalMilliseconds:0.000} ms");
+    }
+
+    [Fact]
+    public async Task Metrics_AfterMixedOutcomes_ReportedEqualsDeliveredPlusDroppedPlusQueued()
+    {
+        await using var harness = await SdkHarness.StartAsync(o => o.MaxQueueItems = 5);
+        harness.Server.Faults.Enqueue(Testing.FaultResponse.Status(400), Testing.FaultResponse.Status(503));
+        var meter = DeliveryEngine.Active!.Counters!.Meter!;
+        using var reported = new MetricCollector<long>(meter, "errorreporting.envelopes.reported");
+        using var delivered = new MetricCollector<long>(meter, "errorreporting.envelopes.delivered");
+        using var dropped = new MetricCollector<long>(meter, "errorreporting.envelopes.dropped");
+        using var queued = new MetricCollector<long>(meter, "errorreporting.envelopes.queued");
+        using var retries = new MetricCollector<long>(meter, "errorreporting.send.retries");
+
+        var results = new List<SentryId>();
+        for (var i = 0; i < 40; i++)
+        {
+            results.Add(i % 2 == 0 ? harness.Reporter.ReportMessage($"message {i}") : SentrySdk.CaptureMessage($"direct {i}"));
+        }
+
+        await harness.FlushAsync();
+        foreach (var collector in new[] { reported, delivered, dropped, queued, retries })
+        {
+            collector.RecordObservableInstruments();
+        }
+
+        var droppedByReason = dropped.GetMeasurementSnapshot().GroupBy(m => (string)m.Tags["reason"]!).ToDictionary(g => g.Key, g => g.Last().Value);
+        var reportedValue = reported.LastMeasurement!.Value;
+        Assert.True(reportedValue >= 40, $"reported = {reportedValue}: every envelope the SDK handed over counts (client reports included).");
+        Assert.Equal(0, queued.LastMeasurement!.Value);
+        Assert.Equal(reportedValue, delivered.LastMeasurement!.Value + droppedByReason.Values.Sum() + queued.LastMeasurement.Value);
+        Assert.Equal(harness.Server.Envelopes.Count, delivered.LastMeasurement.Value);
+        Assert.Equal(1, droppedByReason["send_error"]);
+        Assert.Equal(results.Count(id => id == SentryId.Empty), droppedByReason["queue_overflow"]);
+        Assert.True(retries.LastMeasurement!.Value >= 1);
+    }
+
+    private static InvalidOperationException[][] Batches()
+        => [.. Enumerable.Range(0, 8).Select(t => Enumerable.Range(0, 1250).Select(i => new InvalidOperationException($"t{t} #{i}")).ToArray())];
+
+    private static async Task<(List<SentryId> Ids, TimeSpan LongestCall)> ReportConcurrentlyAsync(IErrorReporter reporter, InvalidOperationException[][] perThread)
+    {
+        using var start = new Barrier(perThread.Length);
+        var results = await Task.WhenAll(perThread.Select(batch => Task.Factory.StartNew(
+            () =>
+            {
+                var ids = new List<SentryId>(batch.Length);
+                long longest = 0;
+                start.SignalAndWait();
+                foreach (var exception in batch)
+                {
+                    var before = Stopwatch.GetTimestamp();
+                    ids.Add(reporter.ReportHandled(exception));
+                    longest = Math.Max(longest, Stopwatch.GetTimestamp() - before);
+                }
+
+                return (ids, longest);
+            },
+            TaskCreationOptions.LongRunning)));
+        return ([.. results.SelectMany(r => r.ids)], Stopwatch.GetElapsedTime(0, results.Max(r => r.longest)));
+    }
+}
