@@ -12,8 +12,10 @@ namespace ErrorReporting.Testing;
 /// <para>
 /// Arguments are checked as the real reporter checks them. A scope callback runs on a fresh <see cref="Scope"/>, which
 /// the report keeps (<see cref="RecordedReport.Scope"/>), so that a test can assert the tags, user, level or
-/// fingerprint it sets. Unlike the real reporter, every call is recorded, even a second report of the same exception
-/// object, and gets a fresh id; nothing is sampled or dropped, and the Sentry SDK is not involved.
+/// fingerprint it sets. As with the real reporter, a callback that throws makes the call return
+/// <see cref="SentryId.Empty"/> without throwing, and nothing is recorded. Unlike the real reporter, every other call
+/// is recorded, even a second report of the same exception object, and gets a fresh id; nothing is sampled or dropped,
+/// and the Sentry SDK is not involved.
 /// All members are thread-safe; the collections are snapshots.
 /// </para>
 /// </remarks>
@@ -199,7 +201,16 @@ public sealed class RecordingErrorReporter : IErrorReporter
     private SentryId Record(RecordedReportKind kind, Exception? exception, string? message, SentryLevel level, string? mechanism, Action<Scope>? configureScope)
     {
         var scope = new Scope(options: null);
-        configureScope?.Invoke(scope);
+        try
+        {
+            configureScope?.Invoke(scope);
+        }
+        catch (Exception)
+        {
+            // As the real reporter: a throwing callback makes the call report nothing, and the call does not throw.
+            return SentryId.Empty;
+        }
+
         var id = SentryId.Create();
         var report = new RecordedReport(kind, exception, message, scope.Level ?? level, mechanism, scope, id, _time.GetUtcNow());
         lock (_gate)
