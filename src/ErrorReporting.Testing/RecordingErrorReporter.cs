@@ -78,14 +78,32 @@ public sealed class RecordingErrorReporter : IErrorReporter
     /// <summary>Gets how many times <see cref="FlushAsync"/> was called.</summary>
     public int FlushCount => Volatile.Read(ref _flushCount);
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Records a <see cref="RecordedReportKind.Handled"/> report of <paramref name="exception"/> at level
+    /// <see cref="SentryLevel.Error"/> (or the level the callback sets).
+    /// </summary>
+    /// <param name="exception">The exception.</param>
+    /// <param name="configureScope">
+    /// Optional: configures the fresh <see cref="Scope"/> that the report keeps (<see cref="RecordedReport.Scope"/>).
+    /// If it throws, nothing is recorded and <see cref="SentryId.Empty"/> is returned.
+    /// </param>
+    /// <returns>The report's new random id (<see cref="RecordedReport.EventId"/>), or <see cref="SentryId.Empty"/> when the callback threw.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="exception"/> is <see langword="null"/>.</exception>
     public SentryId ReportHandled(Exception exception, Action<Scope>? configureScope = null)
     {
         ArgumentNullException.ThrowIfNull(exception);
         return Record(RecordedReportKind.Handled, exception, message: null, SentryLevel.Error, mechanism: null, configureScope);
     }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Records a <see cref="RecordedReportKind.Unhandled"/> report of <paramref name="exception"/> with
+    /// <paramref name="mechanism"/> (as passed) at level <see cref="SentryLevel.Error"/> (or the level the callback sets).
+    /// </summary>
+    /// <param name="exception">The exception.</param>
+    /// <param name="mechanism">What caught the exception, kept as <see cref="RecordedReport.Mechanism"/>.</param>
+    /// <param name="configureScope">Optional: configures the fresh <see cref="Scope"/> that the report keeps; see <see cref="ReportHandled"/>.</param>
+    /// <returns>The report's new random id, or <see cref="SentryId.Empty"/> when the callback threw.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="exception"/> or <paramref name="mechanism"/> is <see langword="null"/>.</exception>
     public SentryId ReportUnhandled(Exception exception, string mechanism, Action<Scope>? configureScope = null)
     {
         ArgumentNullException.ThrowIfNull(exception);
@@ -93,7 +111,15 @@ public sealed class RecordingErrorReporter : IErrorReporter
         return Record(RecordedReportKind.Unhandled, exception, message: null, SentryLevel.Error, mechanism, configureScope);
     }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Records a <see cref="RecordedReportKind.Message"/> report of <paramref name="message"/> at
+    /// <paramref name="level"/> (or the level the callback sets).
+    /// </summary>
+    /// <param name="message">The message text.</param>
+    /// <param name="level">The level. The default is <see cref="SentryLevel.Info"/>.</param>
+    /// <param name="configureScope">Optional: configures the fresh <see cref="Scope"/> that the report keeps; see <see cref="ReportHandled"/>.</param>
+    /// <returns>The report's new random id, or <see cref="SentryId.Empty"/> when the callback threw.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="message"/> is <see langword="null"/>.</exception>
     public SentryId ReportMessage(string message, SentryLevel level = SentryLevel.Info, Action<Scope>? configureScope = null)
     {
         ArgumentNullException.ThrowIfNull(message);
