@@ -12,8 +12,10 @@ namespace ErrorReporting.Testing;
 /// <para>
 /// Arguments are checked as the real reporter checks them. A scope callback runs on a fresh <see cref="Scope"/>, which
 /// the report keeps (<see cref="RecordedReport.Scope"/>), so that a test can assert the tags, user, level or
-/// fingerprint it sets. Unlike the real reporter, every call is recorded, even a second report of the same exception
-/// object, and gets a fresh id; nothing is sampled or dropped, and the Sentry SDK is not involved.
+/// fingerprint it sets. As with the real reporter, a callback that throws makes the call return
+/// <see cref="SentryId.Empty"/> without throwing, and nothing is recorded. Unlike the real reporter, every other call
+/// is recorded, even a second report of the same exception object, and gets a fresh id; nothing is sampled or dropped,
+/// and the Sentry SDK is not involved.
 /// All members are thread-safe; the collections are snapshots.
 /// </para>
 /// </remarks>
@@ -76,14 +78,32 @@ public sealed class RecordingErrorReporter : IErrorReporter
     /// <summary>Gets how many times <see cref="FlushAsync"/> was called.</summary>
     public int FlushCount => Volatile.Read(ref _flushCount);
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Records a <see cref="RecordedReportKind.Handled"/> report of <paramref name="exception"/> at level
+    /// <see cref="SentryLevel.Error"/> (or the level the callback sets).
+    /// </summary>
+    /// <param name="exception">The exception.</param>
+    /// <param name="configureScope">
+    /// Optional: configures the fresh <see cref="Scope"/> that the report keeps (<see cref="RecordedReport.Scope"/>).
+    /// If it throws, nothing is recorded and <see cref="SentryId.Empty"/> is returned.
+    /// </param>
+    /// <returns>The report's new random id (<see cref="RecordedReport.EventId"/>), or <see cref="SentryId.Empty"/> when the callback threw.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="exception"/> is <see langword="null"/>.</exception>
     public SentryId ReportHandled(Exception exception, Action<Scope>? configureScope = null)
     {
         ArgumentNullException.ThrowIfNull(exception);
         return Record(RecordedReportKind.Handled, exception, message: null, SentryLevel.Error, mechanism: null, configureScope);
     }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Records a <see cref="RecordedReportKind.Unhandled"/> report of <paramref name="exception"/> with
+    /// <paramref name="mechanism"/> (as passed) at level <see cref="SentryLevel.Error"/> (or the level the callback sets).
+    /// </summary>
+    /// <param name="exception">The exception.</param>
+    /// <param name="mechanism">What caught the exception, kept as <see cref="RecordedReport.Mechanism"/>.</param>
+    /// <param name="configureScope">Optional: configures the fresh <see cref="Scope"/> that the report keeps; see <see cref="ReportHandled"/>.</param>
+    /// <returns>The report's new random id, or <see cref="SentryId.Empty"/> when the callback threw.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="exception"/> or <paramref name="mechanism"/> is <see langword="null"/>.</exception>
     public SentryId ReportUnhandled(Exception exception, string mechanism, Action<Scope>? configureScope = null)
     {
         ArgumentNullException.ThrowIfNull(exception);
@@ -91,7 +111,15 @@ public sealed class RecordingErrorReporter : IErrorReporter
         return Record(RecordedReportKind.Unhandled, exception, message: null, SentryLevel.Error, mechanism, configureScope);
     }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Records a <see cref="RecordedReportKind.Message"/> report of <paramref name="message"/> at
+    /// <paramref name="level"/> (or the level the callback sets).
+    /// </summary>
+    /// <param name="message">The message text.</param>
+    /// <param name="level">The level. The default is <see cref="SentryLevel.Info"/>.</param>
+    /// <param name="configureScope">Optional: configures the fresh <see cref="Scope"/> that the report keeps; see <see cref="ReportHandled"/>.</param>
+    /// <returns>The report's new random id, or <see cref="SentryId.Empty"/> when the callback threw.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="message"/> is <see langword="null"/>.</exception>
     public SentryId ReportMessage(string message, SentryLevel level = SentryLevel.Info, Action<Scope>? configureScope = null)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -199,7 +227,16 @@ public sealed class RecordingErrorReporter : IErrorReporter
     private SentryId Record(RecordedReportKind kind, Exception? exception, string? message, SentryLevel level, string? mechanism, Action<Scope>? configureScope)
     {
         var scope = new Scope(options: null);
-        configureScope?.Invoke(scope);
+        try
+        {
+            configureScope?.Invoke(scope);
+        }
+        catch (Exception)
+        {
+            // As the real reporter: a throwing callback makes the call report nothing, and the call does not throw.
+            return SentryId.Empty;
+        }
+
         var id = SentryId.Create();
         var report = new RecordedReport(kind, exception, message, scope.Level ?? level, mechanism, scope, id, _time.GetUtcNow());
         lock (_gate)

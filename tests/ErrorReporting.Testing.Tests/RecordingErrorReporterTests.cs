@@ -10,32 +10,92 @@ public sealed class RecordingErrorReporterTests
     {
         var reporter = new RecordingErrorReporter();
         var exception = new InvalidOperationException("boom");
-        var context = new ReportContext { Tags = { ["order"] = "42" } };
 
-        var id = reporter.ReportHandled(exception, SentryLevel.Warning, context);
+        var id = reporter.ReportHandled(exception);
 
         var report = Assert.Single(reporter.Reports);
         Assert.Equal(RecordedReportKind.Handled, report.Kind);
         Assert.Same(exception, report.Exception);
         Assert.Null(report.Message);
-        Assert.Equal(SentryLevel.Warning, report.Level);
+        Assert.Equal(SentryLevel.Error, report.Level);
         Assert.True(report.Handled);
         Assert.Null(report.Mechanism);
-        Assert.Same(context, report.Context);
         Assert.Equal(id, report.EventId);
-        Assert.False(id.IsEmpty);
+        Assert.NotEqual(SentryId.Empty, id);
     }
 
     [Fact]
-    public void ReportHandled_Defaults_ErrorLevelNoContext()
+    public void ReportHandled_NoCallback_RecordsAnEmptyFreshScope()
     {
         var reporter = new RecordingErrorReporter();
 
         reporter.ReportHandled(new InvalidOperationException());
 
-        Assert.Equal(SentryLevel.Error, reporter.LatestReport?.Level);
-        Assert.Null(reporter.LatestReport?.Context);
-        Assert.Empty(reporter.LatestReport!.ScopeTags);
+        var report = Assert.Single(reporter.Reports);
+        Assert.NotNull(report.Scope);
+        Assert.Empty(report.Tags);
+        Assert.Empty(report.Scope.Extra);
+        Assert.Empty(report.Scope.Fingerprint);
+        Assert.Null(report.Scope.User.Id);
+        Assert.Null(report.Scope.Level);
+    }
+
+    [Fact]
+    public void ReportHandled_ScopeCallback_RecordsTagsExtraUserLevelAndFingerprint()
+    {
+        var reporter = new RecordingErrorReporter();
+        var exception = new InvalidOperationException("boom");
+
+        reporter.ReportHandled(exception, scope =>
+        {
+            scope.SetTag("order", "42");
+            scope.SetExtra("attempt", 3);
+            scope.User = new SentryUser { Id = "user-7" };
+            scope.Level = SentryLevel.Warning;
+            scope.Fingerprint = ["orders", "{{ default }}"];
+        });
+
+        var report = Assert.Single(reporter.Reports);
+        Assert.Equal("42", report.Tags["order"]);
+        Assert.Equal("42", report.Scope.Tags["order"]);
+        Assert.Equal(3, report.Scope.Extra["attempt"]);
+        Assert.Equal("user-7", report.Scope.User.Id);
+        Assert.Equal(["orders", "{{ default }}"], report.Scope.Fingerprint);
+        Assert.Equal(SentryLevel.Warning, report.Level);
+    }
+
+    [Fact]
+    public void Report_ScopeCallbacks_EachCallGetsAFreshScope()
+    {
+        var reporter = new RecordingErrorReporter();
+
+        reporter.ReportMessage("first", configureScope: scope => scope.SetTag("tenant", "acme"));
+        reporter.ReportMessage("second");
+        reporter.ReportHandled(new InvalidOperationException(), scope => scope.SetTag("other", "x"));
+
+        Assert.Equal("acme", reporter.Reports[0].Tags["tenant"]);
+        Assert.Empty(reporter.Reports[1].Tags);
+        Assert.Equal(["other"], reporter.Reports[2].Tags.Keys);
+        Assert.NotSame(reporter.Reports[0].Scope, reporter.Reports[2].Scope);
+    }
+
+    [Fact]
+    public void Report_ScopeCallbackThrows_ReturnsEmptyAndRecordsNothing()
+    {
+        var reporter = new RecordingErrorReporter();
+        Action<Scope> broken = scope =>
+        {
+            scope.SetTag("half", "done");
+            throw new InvalidOperationException("broken callback");
+        };
+
+        Assert.Equal(SentryId.Empty, reporter.ReportHandled(new InvalidOperationException(), broken));
+        Assert.Equal(SentryId.Empty, reporter.ReportUnhandled(new InvalidOperationException(), "Worker.Loop", broken));
+        Assert.Equal(SentryId.Empty, reporter.ReportMessage("m", SentryLevel.Info, broken));
+
+        Assert.Equal(0, reporter.Count);
+        Assert.NotEqual(SentryId.Empty, reporter.ReportMessage("after"));
+        Assert.Equal("after", Assert.Single(reporter.Reports).Message);
     }
 
     [Fact]
@@ -44,14 +104,26 @@ public sealed class RecordingErrorReporterTests
         var reporter = new RecordingErrorReporter();
         var exception = new InvalidOperationException("crash");
 
-        var id = reporter.ReportUnhandled(exception, "AppDomain.UnhandledException", SentryLevel.Fatal);
+        var id = reporter.ReportUnhandled(exception, "AppDomain.UnhandledException", scope => scope.Level = SentryLevel.Fatal);
 
         var report = Assert.Single(reporter.Reports);
         Assert.Equal(RecordedReportKind.Unhandled, report.Kind);
+        Assert.Same(exception, report.Exception);
         Assert.False(report.Handled);
         Assert.Equal("AppDomain.UnhandledException", report.Mechanism);
         Assert.Equal(SentryLevel.Fatal, report.Level);
         Assert.Equal(id, report.EventId);
+    }
+
+    [Fact]
+    public void ReportUnhandled_NoCallback_ErrorLevel()
+    {
+        var reporter = new RecordingErrorReporter();
+
+        reporter.ReportUnhandled(new InvalidOperationException(), "Worker.Loop");
+
+        Assert.Equal(SentryLevel.Error, reporter.LatestReport?.Level);
+        Assert.Empty(reporter.LatestReport!.Tags);
     }
 
     [Fact]
@@ -71,6 +143,32 @@ public sealed class RecordingErrorReporterTests
     }
 
     [Fact]
+    public void ReportMessage_Level_RecordsThePassedLevel()
+    {
+        var reporter = new RecordingErrorReporter();
+
+        reporter.ReportMessage("Disk almost full", SentryLevel.Warning);
+
+        Assert.Equal(SentryLevel.Warning, reporter.LatestReport?.Level);
+        Assert.Equal("Disk almost full", reporter.LatestReport?.Message);
+    }
+
+    [Fact]
+    public void ReportMessage_ScopeCallbackSetsLevel_ScopeLevelRecorded()
+    {
+        var reporter = new RecordingErrorReporter();
+
+        reporter.ReportMessage("m", SentryLevel.Info, scope =>
+        {
+            scope.Level = SentryLevel.Debug;
+            scope.SetTag("area", "cache");
+        });
+
+        Assert.Equal(SentryLevel.Debug, reporter.LatestReport?.Level);
+        Assert.Equal("cache", reporter.LatestReport?.Tags["area"]);
+    }
+
+    [Fact]
     public void Report_SameExceptionTwice_RecordsBothWithDistinctIds()
     {
         var reporter = new RecordingErrorReporter();
@@ -78,10 +176,12 @@ public sealed class RecordingErrorReporterTests
 
         var first = reporter.ReportHandled(exception);
         var second = reporter.ReportHandled(exception);
+        var third = reporter.ReportUnhandled(exception, "Worker.Loop");
 
-        Assert.NotEqual(first, second);
-        Assert.Equal(2, reporter.FindAll(exception).Count);
+        Assert.Equal(3, new[] { first, second, third }.Distinct().Count());
+        Assert.Equal([first, second, third], reporter.FindAll(exception).Select(r => r.EventId));
         Assert.Equal(first, reporter.Find(exception)?.EventId);
+        Assert.Equal([RecordedReportKind.Handled, RecordedReportKind.Handled, RecordedReportKind.Unhandled], reporter.Reports.Select(r => r.Kind));
     }
 
     [Fact]
@@ -90,9 +190,11 @@ public sealed class RecordingErrorReporterTests
         var reporter = new RecordingErrorReporter();
 
         Assert.Throws<ArgumentNullException>("exception", () => reporter.ReportHandled(null!));
+        Assert.Throws<ArgumentNullException>("exception", () => reporter.ReportHandled(null!, scope => scope.SetTag("k", "v")));
         Assert.Throws<ArgumentNullException>("exception", () => reporter.ReportUnhandled(null!, "m"));
         Assert.Throws<ArgumentNullException>("mechanism", () => reporter.ReportUnhandled(new InvalidOperationException(), null!));
         Assert.Throws<ArgumentNullException>("message", () => reporter.ReportMessage(null!));
+        Assert.Throws<ArgumentNullException>("message", () => reporter.ReportMessage(null!, SentryLevel.Warning, scope => scope.SetTag("k", "v")));
         Assert.Throws<ArgumentNullException>("exception", () => reporter.Find(null!));
         Assert.Throws<ArgumentNullException>("exception", () => reporter.FindAll((Exception)null!));
         Assert.Throws<ArgumentNullException>("predicate", () => reporter.FindAll((Func<RecordedReport, bool>)null!));
@@ -145,22 +247,6 @@ public sealed class RecordingErrorReporterTests
     }
 
     [Fact]
-    public void Report_InScope_RecordsScopeTags()
-    {
-        var reporter = new RecordingErrorReporter();
-        using (var scope = ErrorReportingScope.Begin())
-        {
-            scope.SetTag("tenant", "acme");
-            reporter.ReportMessage("in scope");
-        }
-
-        reporter.ReportMessage("outside");
-
-        Assert.Equal("acme", reporter.Reports[0].ScopeTags["tenant"]);
-        Assert.Empty(reporter.Reports[1].ScopeTags);
-    }
-
-    [Fact]
     public void Report_TimeProvider_StampsReports()
     {
         var now = new DateTimeOffset(2025, 1, 15, 10, 20, 30, TimeSpan.Zero);
@@ -179,7 +265,8 @@ public sealed class RecordingErrorReporterTests
         Assert.True(reporter.IsEnabled);
         Assert.True(await reporter.FlushAsync(TimeSpan.FromSeconds(1)));
         Assert.True(await reporter.FlushAsync(Timeout.InfiniteTimeSpan));
-        Assert.Equal(2, reporter.FlushCount);
+        Assert.True(await reporter.FlushAsync(TimeSpan.Zero));
+        Assert.Equal(3, reporter.FlushCount);
     }
 
     [Fact]
@@ -190,6 +277,7 @@ public sealed class RecordingErrorReporterTests
         await canceled.CancelAsync();
 
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>("timeout", () => reporter.FlushAsync(TimeSpan.FromSeconds(-5)).AsTask());
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>("timeout", () => reporter.FlushAsync(TimeSpan.FromMilliseconds(-2)).AsTask());
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => reporter.FlushAsync(TimeSpan.FromSeconds(1), canceled.Token).AsTask());
         Assert.Equal(0, reporter.FlushCount);
     }
@@ -272,7 +360,8 @@ public sealed class RecordingErrorReporterTests
         service.Process("bad");
 
         var report = Assert.Single(reporter.FindAll<FormatException>());
-        Assert.Equal("bad", report.Context?.Tags["input"]);
+        Assert.Equal("bad", report.Tags["input"]);
+        Assert.True(report.Handled);
     }
 
     private sealed class OrderService(IErrorReporter reporter)
@@ -285,7 +374,7 @@ public sealed class RecordingErrorReporterTests
             }
             catch (FormatException exception)
             {
-                reporter.ReportHandled(exception, context: new ReportContext { Tags = { ["input"] = input } });
+                reporter.ReportHandled(exception, scope => scope.SetTag("input", input));
             }
         }
     }

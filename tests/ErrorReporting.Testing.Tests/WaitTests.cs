@@ -67,10 +67,10 @@ public sealed class WaitTests
     }
 
     [Fact]
-    public async Task WaitForEventAsync_SentryEventId_ReturnsThatEvent()
+    public async Task WaitForEventAsync_SentryId_ReturnsThatEvent()
     {
         await using var server = await SentryTestServer.StartAsync();
-        var id = SentryEventId.Parse("0d6a2c9e3b7f4e1a8c5d2b9f6e3a1c7d");
+        var id = SentryId.Parse("0d6a2c9e3b7f4e1a8c5d2b9f6e3a1c7d");
 
         var waiting = server.WaitForEventAsync(id, TestHttp.WaitTimeout);
         using var first = await TestHttp.PostAsync(server, s_handled);
@@ -108,7 +108,7 @@ public sealed class WaitTests
     {
         await using var server = await SentryTestServer.StartAsync();
 
-        await Assert.ThrowsAsync<ArgumentException>("eventId", () => server.WaitForEventAsync(SentryEventId.Empty, TestHttp.WaitTimeout));
+        await Assert.ThrowsAsync<ArgumentException>("eventId", () => server.WaitForEventAsync(SentryId.Empty, TestHttp.WaitTimeout));
     }
 
     [Fact]

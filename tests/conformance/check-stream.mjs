@@ -4,12 +4,14 @@
 // and answers one JSON line per request on stdout:
 //   {"id": <n>, "parse": {"exitCode": 0|1|2, "errors": [...]}, "events": [{"valid": bool, "errors": [...]}]}
 // "parse" is the verdict of Sentry's own envelope parser (@sentry/core) plus Relay's framing rules
-// (parse-envelope.mjs); "events" validates every `event` item against Relay's event schema (validate-event.mjs).
+// (parse-envelope.mjs); "events" validates every `event` item against Relay's event schema (validate-event.mjs), after
+// the same normalisation validate-event.mjs applies (bare `breadcrumbs`/`exception`/`threads` arrays, which Relay
+// accepts, wrapped in {"values": [...]}, the only form the schema models).
 import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEnvelopeBytes } from './parse-envelope.mjs';
-import { makeValidator, simplifyErrors } from './validate-event.mjs';
+import { makeValidator, normalizeValueContainers, simplifyErrors } from './validate-event.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const validate = makeValidator(join(here, 'schema', 'event.schema.json'));
@@ -26,7 +28,7 @@ for await (const line of lines) {
     const events = [];
     for (const item of parsed.result?.items ?? []) {
       if (item.header?.type !== 'event') continue;
-      const valid = validate(item.payload);
+      const valid = validate(normalizeValueContainers(item.payload));
       events.push({ valid, errors: valid ? [] : simplifyErrors(validate.errors).map((e) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params ?? {})}`) });
     }
     process.stdout.write(JSON.stringify({ id, parse: { exitCode: parsed.exitCode, errors: parsed.errors }, events }) + '\n');
