@@ -19,7 +19,7 @@ internal static partial class Log
     [LoggerMessage(3, LogLevel.Information, "ErrorReporting reports through the Sentry SDK initialised by {Initializer}.")]
     public static partial void UsingExistingSdk(ILogger logger, string initializer);
 
-    [LoggerMessage(4, LogLevel.Warning, "ErrorReporting could not mark an exception of type {ExceptionType} as handled or unhandled (its Data threw); the SDK reports it with its default mechanism.")]
+    [LoggerMessage(4, LogLevel.Warning, "ErrorReporting could not mark an exception of type {ExceptionType} as handled or unhandled (its Data cannot be written); it is reported from what can be read of it.")]
     public static partial void MarkFailed(ILogger logger, Exception exception, string? exceptionType);
 
     [LoggerMessage(5, LogLevel.Error, "The Sentry hub threw while capturing an event; nothing was reported.")]

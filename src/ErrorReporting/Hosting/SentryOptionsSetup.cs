@@ -1,5 +1,6 @@
 using ErrorReporting.Delivery;
 using ErrorReporting.Diagnostics;
+using ErrorReporting.Processors;
 using ErrorReporting.Reporting;
 using ErrorReporting.StackTraces;
 using Microsoft.Extensions.Logging;
@@ -68,6 +69,9 @@ internal static class SentryOptionsDefaults
 
         // One exception, one event: what ErrorReporting reported is not sent again by another capture path.
         options.AddEventProcessor(new ReportedExceptionFilter(reported));
+
+        // Relay's size limits, so that an oversized message costs its tail, not the whole event.
+        options.AddEventProcessor(new SentryLimits());
 
         // Exception frames from a cache per method and IL offset instead of demystifying and re-reading symbols per event.
         options.UseStackTraceFactory(new CachedStackTraceFactory(options));

@@ -58,8 +58,10 @@ internal sealed class ErrorReporter : IErrorReporter
             return first;
         }
 
-        Mark(exception, mechanism);
-        var eventId = Capture(new SentryEvent(exception), configureScope);
+        var sentryEvent = HostileExceptions.AreReadable(exception) && Mark(exception, mechanism)
+            ? new SentryEvent(exception)
+            : HostileExceptions.Describe(exception, mechanism);
+        var eventId = Capture(sentryEvent, configureScope);
         if (eventId != SentryId.Empty)
         {
             _reported.Add(exception, eventId);
@@ -70,9 +72,10 @@ internal sealed class ErrorReporter : IErrorReporter
 
     /// <summary>
     /// Marks the exception the way the SDK reads it (<see cref="Exception.Data"/> keys that its exception processor
-    /// removes again): handled, or unhandled and not terminal with the mechanism type.
+    /// removes again): handled, or unhandled and not terminal with the mechanism type. Returns <see langword="false"/>
+    /// when its <see cref="Exception.Data"/> cannot be written (a custom exception).
     /// </summary>
-    private void Mark(Exception exception, string? mechanism)
+    private bool Mark(Exception exception, string? mechanism)
     {
         try
         {
@@ -84,11 +87,14 @@ internal sealed class ErrorReporter : IErrorReporter
             {
                 exception.SetSentryMechanism(mechanism, description: null, handled: false, terminal: false);
             }
+
+            return true;
         }
         catch (Exception failure)
         {
-            // A custom exception whose Data throws or is read-only: the SDK reports it with its defaults.
+            // A custom exception whose Data is read-only: the reporter describes it itself.
             Log.MarkFailed(_logger, failure, exception.GetType().FullName);
+            return false;
         }
     }
 

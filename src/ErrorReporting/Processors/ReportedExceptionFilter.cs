@@ -1,6 +1,8 @@
 using Sentry.Extensibility;
 
-namespace ErrorReporting.Reporting;
+using ErrorReporting.Reporting;
+
+namespace ErrorReporting.Processors;
 
 /// <summary>
 /// Drops an event whose exception ErrorReporting already reported under another id, whoever captures it (the SDK's
