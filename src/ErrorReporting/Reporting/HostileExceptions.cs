@@ -81,7 +81,7 @@ internal static class HostileExceptions
 
             if (current is AggregateException aggregate)
             {
-                foreach (var inner in Read(aggregate, static a => a.InnerExceptions, nameof(AggregateException.InnerExceptions)) ?? [])
+                foreach (var inner in Read(aggregate, static a => a.InnerExceptions, nameof(AggregateException.InnerExceptions)) ?? Enumerable.Empty<Exception>())
                 {
                     Add(inner, exceptions);
                 }
