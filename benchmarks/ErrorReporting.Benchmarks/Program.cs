@@ -7,6 +7,7 @@ using ErrorReporting.Benchmarks;
 //   --filter '*' --job Dry   each micro-benchmark once (CI: keeps them from rotting, judges nothing)
 //   throughput [--seconds 10] [--queue 10000]   end to end, HTTP to a loopback SentryTestServer (ThroughputBenchmark)
 //   startup [--runs 20]      a fresh process per run: registration to first report (StartupBenchmark)
+//   profile [--scenario errorreporting] [--kind exception]   one capture path in a plain loop (ProfileMode), for profilers
 // See benchmarks/README.md. Exit code: 0 when everything ran and passed its checks, 1 when not, 2 for bad arguments.
 
 // First, so that a start-up child measures its own launch up to here and nothing more.
@@ -18,6 +19,7 @@ try
         [StartupBenchmark.OnceMode, .. var rest] => StartupBenchmark.RunOnce(rest, mainEntered),
         ["throughput", .. var rest] => await ThroughputBenchmark.RunAsync(rest),
         ["startup", .. var rest] => await StartupBenchmark.RunAsync(rest),
+        ["profile", .. var rest] => ProfileMode.Run(rest),
         _ => RunMicroBenchmarks(args),
     };
 }
@@ -26,6 +28,7 @@ catch (ArgumentException exception) when (exception.Source == typeof(ModeArgumen
     Console.Error.WriteLine(exception.Message);
     Console.Error.WriteLine($"Usage: {ThroughputBenchmark.Usage}");
     Console.Error.WriteLine($"       {StartupBenchmark.Usage}");
+    Console.Error.WriteLine($"       {ProfileMode.Usage}");
     Console.Error.WriteLine("       <BenchmarkDotNet arguments>, e.g. --filter '*' [--job Dry]");
     return 2;
 }

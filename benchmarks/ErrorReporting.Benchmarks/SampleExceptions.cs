@@ -3,13 +3,18 @@ using System.Runtime.CompilerServices;
 namespace ErrorReporting.Benchmarks;
 
 /// <summary>
-/// The exception the benchmarks report: thrown ten calls deep, with an inner exception. It lives apart from the
-/// benchmark classes so that making one loads nothing of the library (the start-up child makes it before timing).
+/// The exception every benchmark reports: thrown ten calls deep and caught one call above, so that its stack trace has
+/// 11 frames (<c>Throw</c> ×10 and <see cref="ElevenFrames"/>). It lives apart from the benchmark classes so that making
+/// one loads nothing of the library or of the SDK (the start-up child makes it before timing).
 /// </summary>
 internal static class SampleExceptions
 {
-    /// <summary>Frames of the reported exception: Throw10 … Throw1 and TenFramesWithInner (10); its inner exception has 2.</summary>
-    public static Exception TenFramesWithInner()
+    /// <summary>The number of frames in the stack trace of <see cref="ElevenFrames"/>'s exception.</summary>
+    public const int FrameCount = 11;
+
+    /// <summary>Throws and catches a fresh exception with an 11-frame stack trace.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static Exception ElevenFrames()
     {
         try
         {
@@ -23,6 +28,18 @@ internal static class SampleExceptions
         throw new InvalidOperationException("unreachable");
     }
 
+    /// <summary>Throws <paramref name="count"/> fresh exceptions (their creation is never part of a measurement).</summary>
+    public static Exception[] Many(int count)
+    {
+        var exceptions = new Exception[count];
+        for (var i = 0; i < count; i++)
+        {
+            exceptions[i] = ElevenFrames();
+        }
+
+        return exceptions;
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Throw(int depth)
     {
@@ -32,16 +49,6 @@ internal static class SampleExceptions
             return;
         }
 
-        try
-        {
-            ThrowInner();
-        }
-        catch (FormatException inner)
-        {
-            throw new InvalidOperationException("Could not read the configuration", inner);
-        }
+        throw new InvalidOperationException("Could not read the configuration");
     }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ThrowInner() => throw new FormatException("The input string 'abc' was not in a correct format.");
 }

@@ -153,7 +153,7 @@ internal static class StartupBenchmark
         var launched = long.Parse(arguments.GetString("--launched") ?? throw new ArgumentException("--launched is required."), CultureInfo.InvariantCulture);
 
         var beforeException = Stopwatch.GetTimestamp();
-        var exception = SampleExceptions.TenFramesWithInner();
+        var exception = SampleExceptions.ElevenFrames();
         var stamps = new long[5];
         stamps[0] = Stopwatch.GetTimestamp();
         var started = arguments.GetString("--baseline") == "true" ? MeasureBaseline(dsn, exception, stamps) : Measure(dsn, exception, stamps);

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Runtime;
 using System.Runtime.InteropServices;
 using ErrorReporting.Diagnostics;
-using ErrorReporting.Reporting;
+using ErrorReporting.Delivery;
 using Microsoft.Extensions.DependencyInjection;
 using static System.FormattableString;
 
@@ -50,7 +50,7 @@ internal static class ThroughputBenchmark
         var threshold = Math.Max(1, capacity / 2);
 
         await using var server = await startServer();
-        Console.WriteLine("ErrorReporting end-to-end throughput: ReportHandled -> queue -> worker -> HTTP + gzip -> server on loopback, same process");
+        Console.WriteLine("ErrorReporting end-to-end throughput: ReportHandled (SDK processing on the caller) -> delivery engine queue -> worker (SDK serialization) -> HTTP + gzip -> server on loopback, same process");
         Console.WriteLine(Invariant($"  machine: {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC"));
         Console.WriteLine($"  server: {server.Description}");
         Console.WriteLine(Invariant($"  settings: window {seconds:0.###} s, queue capacity {capacity:N0} (the producer pauses while Queued >= {threshold:N0}), warm-up {warmup:N0} events"));
@@ -61,12 +61,12 @@ internal static class ThroughputBenchmark
         var pool = new Exception?[warmup + poolSize];
         for (var i = 0; i < pool.Length; i++)
         {
-            pool[i] = SampleExceptions.TenFramesWithInner();
+            pool[i] = SampleExceptions.ElevenFrames();
         }
 
-        var ids = new SentryEventId[pool.Length];
+        var ids = new SentryId[pool.Length];
         var poolBytes = GC.GetTotalMemory(forceFullCollection: true) - heapBefore;
-        Console.WriteLine(Invariant($"  exceptions: {pool.Length:N0} thrown before timing (10 frames + 1 inner, as WorkerBenchmarks) in {throwing.Elapsed.TotalSeconds:0.00} s, {poolBytes / 1048576.0:N0} MB"));
+        Console.WriteLine(Invariant($"  exceptions: {pool.Length:N0} thrown before timing (11 frames, as CaptureBenchmarks) in {throwing.Elapsed.TotalSeconds:0.00} s, {poolBytes / 1048576.0:N0} MB"));
 
         var services = new ServiceCollection();
         services.AddErrorReporting(options =>
@@ -78,7 +78,7 @@ internal static class ThroughputBenchmark
         });
         await using var provider = services.BuildServiceProvider();
         var reporter = provider.GetRequiredService<IErrorReporter>();
-        var counters = ((ErrorReporter)reporter).Counters;
+        var counters = DeliveryEngine.Active?.Counters ?? throw new InvalidOperationException("ErrorReporting's delivery engine is not serving the SDK.");
         var drainTimeout = TimeSpan.FromSeconds(120);
 
         // Warm-up: JIT, tiering, the first connection. Delivered, checked, but outside the window.
@@ -159,7 +159,7 @@ internal static class ThroughputBenchmark
 
     /// <summary>Reports pool[from..to) on a dedicated thread until done or the window is over, pacing on <c>Queued</c>.</summary>
     private static Task<ProducerRun> ProduceAsync(
-        IErrorReporter reporter, ReporterCounters counters, IThroughputServer server, Exception?[] pool, SentryEventId[] ids, int from, int to, double seconds, int threshold)
+        IErrorReporter reporter, DeliveryCounters counters, IThroughputServer server, Exception?[] pool, SentryId[] ids, int from, int to, double seconds, int threshold)
         => Task.Factory.StartNew(
             () => Produce(reporter, counters, server, pool, ids, from, to, seconds, threshold),
             CancellationToken.None,
@@ -167,7 +167,7 @@ internal static class ThroughputBenchmark
             TaskScheduler.Default);
 
     private static ProducerRun Produce(
-        IErrorReporter reporter, ReporterCounters counters, IThroughputServer server, Exception?[] pool, SentryEventId[] ids, int from, int to, double seconds, int threshold)
+        IErrorReporter reporter, DeliveryCounters counters, IThroughputServer server, Exception?[] pool, SentryId[] ids, int from, int to, double seconds, int threshold)
     {
         var perSecond = new List<long>(double.IsFinite(seconds) ? (int)Math.Ceiling(seconds) + 1 : 0);
         var pauses = 0L;
@@ -236,15 +236,15 @@ internal static class ThroughputBenchmark
     {
         public bool ExactlyOnce => Empty == 0 && ReturnedTwice == 0 && Missing == 0 && Duplicated == 0 && Unexpected == 0;
 
-        public static IdCheck Run(SentryEventId[] ids, int count, IReadOnlyList<string?> received)
+        public static IdCheck Run(SentryId[] ids, int count, IReadOnlyList<string?> received)
         {
             var arrivals = new Dictionary<Guid, int>(received.Count);
             var unparsable = 0;
             foreach (var text in received)
             {
-                if (SentryEventId.TryParse(text, out var id))
+                if (Guid.TryParse(text, out var id))
                 {
-                    arrivals[id.ToGuid()] = arrivals.GetValueOrDefault(id.ToGuid()) + 1;
+                    arrivals[id] = arrivals.GetValueOrDefault(id) + 1;
                 }
                 else
                 {
@@ -256,15 +256,15 @@ internal static class ThroughputBenchmark
             int empty = 0, twice = 0, missing = 0;
             for (var i = 0; i < count; i++)
             {
-                if (ids[i].IsEmpty)
+                if (ids[i] == SentryId.Empty)
                 {
                     empty++;
                 }
-                else if (!returned.Add(ids[i].ToGuid()))
+                else if (!returned.Add(ids[i]))
                 {
                     twice++;
                 }
-                else if (!arrivals.ContainsKey(ids[i].ToGuid()))
+                else if (!arrivals.ContainsKey(ids[i]))
                 {
                     missing++;
                 }

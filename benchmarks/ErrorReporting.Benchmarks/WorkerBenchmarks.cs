@@ -1,37 +1,78 @@
+using System.Buffers;
+using System.IO.Compression;
 using BenchmarkDotNet.Attributes;
 using ErrorReporting.Delivery;
 using ErrorReporting.Diagnostics;
-using ErrorReporting.Processing;
-using ErrorReporting.Reporting;
-using ErrorReporting.Serialization;
 using Microsoft.Extensions.Logging.Abstractions;
+using Sentry.Protocol.Envelopes;
 
 namespace ErrorReporting.Benchmarks;
 
 /// <summary>
-/// The background worker's cost per event, in steady state: build the event (exception chain, stack frames with
-/// file and line, contexts), serialize it into an envelope item, gzip it as the transport does.
+/// Proof 4: the delivery engine's cost per event, off the caller's thread. For an event exactly as ErrorReporting
+/// captured it (the SDK's processors, scope and ErrorReporting's processors applied), one invocation does what the
+/// engine does per event: the SDK's envelope processing and serialization (<see cref="EnvelopeWorker"/>), the header
+/// framing at send time (<see cref="EnvelopeFraming"/>), gzip at the SDK's <c>RequestBodyCompressionLevel</c> (as
+/// <see cref="HttpEnvelopeTransport"/> does) and the hand-over to a transport that discards.
 /// </summary>
+/// <remarks>
+/// The SDK adds an "Exception" breadcrumb to the scope for every exception captured (100 at most), and every event
+/// carries the scope's breadcrumbs: the first event of a process has none, an application that keeps reporting
+/// exceptions sends 100 with each. Both are measured.
+/// </remarks>
 [MemoryDiagnoser]
 [MedianColumn]
 public class WorkerBenchmarks
 {
-    private readonly MemoryStream _compressed = new();
-    private ReportWorker _worker = null!;
-    private ReporterCounters _counters = null!;
-    private ReportEntry _exceptionEntry;
-    private ReportEntry _messageEntry;
+    private readonly ArrayBufferWriter<byte> _frame = new(16 * 1024);
+    private readonly MemoryStream _body = new(16 * 1024);
+    private readonly DiscardingTransport _transport = new();
+    private Scenario _scenario = null!;
+    private EnvelopeWorker _worker = null!;
+    private DeliveryCounters _counters = null!;
+    private CompressionLevel _compression;
+    private SentryEvent _firstException = null!;
+    private SentryEvent _steadyException = null!;
+    private SentryEvent _message = null!;
 
     [GlobalSetup]
     public void Setup()
     {
-        var options = new ErrorReportingOptions { Environment = "production", Release = "bench@1.0.0" };
-        var queue = new ReportQueue(16);
-        _counters = new ReporterCounters(() => 0, () => 0);
-        var store = new MemoryEnvelopeStore(() => { });
-        _worker = new ReportWorker(queue, new ReportedExceptions(16), new EventBuilder(options), new EventWriter(), store, _counters, null, TimeProvider.System, NullLogger.Instance, () => { });
-        _exceptionEntry = new ReportEntry { EventId = Guid.NewGuid(), TimestampTicks = DateTime.UtcNow.Ticks, Exception = SampleExceptions.TenFramesWithInner(), Level = SentryLevel.Error, Kind = ReportKind.Handled };
-        _messageEntry = new ReportEntry { EventId = Guid.NewGuid(), TimestampTicks = DateTime.UtcNow.Ticks, Message = "Cache warmed in 42 ms", Level = SentryLevel.Info, Kind = ReportKind.Message };
+        var captured = new List<SentryEvent>();
+        SentryOptions? sdkOptions = null;
+        _scenario = Scenario.ErrorReporting(1024, options =>
+        {
+            sdkOptions = options;
+            options.SetBeforeSend((sentryEvent, _) =>
+            {
+                lock (captured)
+                {
+                    captured.Add(sentryEvent);
+                }
+
+                return sentryEvent;
+            });
+        });
+
+        foreach (var exception in SampleExceptions.Many(101))
+        {
+            _scenario.ReportException(exception);
+        }
+
+        _scenario.ReportMessage(Scenario.MessageText);
+        _scenario.Flush();
+        _firstException = captured[0];
+        _steadyException = captured[100];
+        _message = captured[101];
+        if (_steadyException.Breadcrumbs.Count != 100 || _firstException.Breadcrumbs.Count != 0)
+        {
+            throw new InvalidOperationException($"Unexpected breadcrumbs: {_firstException.Breadcrumbs.Count} and {_steadyException.Breadcrumbs.Count}.");
+        }
+
+        var queue = new EnvelopeQueue(16);
+        _counters = new DeliveryCounters(() => 0, () => 0);
+        _compression = sdkOptions!.RequestBodyCompressionLevel;
+        _worker = new EnvelopeWorker(queue, new SdkEnvelopeProcessor(sdkOptions), new MemoryEnvelopeStore(() => { }), _counters, null, NullLogger.Instance, () => { });
     }
 
     [GlobalCleanup]
@@ -39,17 +80,31 @@ public class WorkerBenchmarks
     {
         _worker.Dispose();
         _counters.Dispose();
+        _scenario.Dispose();
     }
 
-    [Benchmark(Description = "Exception event: 10 frames + 1 inner, build + serialize + gzip")]
-    public int ExceptionEvent() => BuildSerializeCompress(_exceptionEntry);
+    [Benchmark(Description = "exception event, first of the process (0 breadcrumbs)")]
+    public int FirstExceptionEvent() => SerializeFrameCompressSend(_firstException);
 
-    [Benchmark(Description = "Message event: build + serialize + gzip")]
-    public int MessageEvent() => BuildSerializeCompress(_messageEntry);
+    [Benchmark(Description = "exception event, steady state (100 exception breadcrumbs)")]
+    public int SteadyExceptionEvent() => SerializeFrameCompressSend(_steadyException);
 
-    private int BuildSerializeCompress(in ReportEntry entry)
+    [Benchmark(Description = "message event (101 breadcrumbs before it: 100)")]
+    public int MessageEvent() => SerializeFrameCompressSend(_message);
+
+    private int SerializeFrameCompressSend(SentryEvent sentryEvent)
     {
-        using var envelope = _worker.Process(entry, sequence: 0) ?? throw new InvalidOperationException("The event was dropped.");
-        return EnvelopeCompression.Compress(envelope.Items, _compressed).Length;
+        using var pending = _worker.Serialize(Envelope.FromEvent(sentryEvent), sequence: 0) ?? throw new InvalidOperationException("The event was dropped.");
+        _frame.ResetWrittenCount();
+        EnvelopeFraming.WriteHeaderLine(_frame, pending.Header, DateTimeOffset.UtcNow);
+        _frame.Write(pending.Items);
+        _body.SetLength(0);
+        using (var gzip = new GZipStream(_body, _compression, leaveOpen: true))
+        {
+            gzip.Write(_frame.WrittenSpan);
+        }
+
+        _ = _transport.SendAsync(_body.GetBuffer().AsMemory(0, (int)_body.Length), CancellationToken.None);
+        return (int)_body.Length;
     }
 }
