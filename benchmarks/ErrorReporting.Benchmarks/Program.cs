@@ -8,6 +8,7 @@ using ErrorReporting.Benchmarks;
 //   throughput [--seconds 10] [--queue 10000]   end to end, HTTP to a loopback SentryTestServer (ThroughputBenchmark)
 //   startup [--runs 20]      a fresh process per run: registration to first report (StartupBenchmark)
 //   profile [--scenario errorreporting] [--kind exception]   one capture path in a plain loop (ProfileMode), for profilers
+//   breakdown                what an exception event is made of on the caller's thread, part by part (BreakdownMode)
 // See benchmarks/README.md. Exit code: 0 when everything ran and passed its checks, 1 when not, 2 for bad arguments.
 
 // First, so that a start-up child measures its own launch up to here and nothing more.
@@ -20,6 +21,7 @@ try
         ["throughput", .. var rest] => await ThroughputBenchmark.RunAsync(rest),
         ["startup", .. var rest] => await StartupBenchmark.RunAsync(rest),
         ["profile", .. var rest] => ProfileMode.Run(rest),
+        ["breakdown", .. var rest] => BreakdownMode.Run(rest),
         _ => RunMicroBenchmarks(args),
     };
 }
@@ -29,6 +31,7 @@ catch (ArgumentException exception) when (exception.Source == typeof(ModeArgumen
     Console.Error.WriteLine($"Usage: {ThroughputBenchmark.Usage}");
     Console.Error.WriteLine($"       {StartupBenchmark.Usage}");
     Console.Error.WriteLine($"       {ProfileMode.Usage}");
+    Console.Error.WriteLine($"       {BreakdownMode.Usage}");
     Console.Error.WriteLine("       <BenchmarkDotNet arguments>, e.g. --filter '*' [--job Dry]");
     return 2;
 }

@@ -73,8 +73,19 @@ internal static class SentryOptionsDefaults
         // Relay's size limits, so that an oversized message costs its tail, not the whole event.
         options.AddEventProcessor(new SentryLimits());
 
-        // Exception frames from a cache per method and IL offset instead of demystifying and re-reading symbols per event.
-        options.UseStackTraceFactory(new CachedStackTraceFactory(options));
+        // Exception frames from a cache per method and IL offset instead of demystifying and re-reading symbols per event,
+        // with each module's debug image read once (DebugImagesProcessor puts them into the event).
+        var stackTraces = new CachedStackTraceFactory(options);
+        options.UseStackTraceFactory(stackTraces);
+        options.AddEventProcessor(new DebugImagesProcessor());
+
+        // The modules list computed once (and after each assembly load) instead of for every event, in the format the
+        // application chose; the SDK's own per-event list is turned off.
+        if (options.ReportAssembliesMode != ReportAssembliesMode.None)
+        {
+            options.AddEventProcessor(new ModulesProcessor(options.ReportAssembliesMode));
+            options.ReportAssembliesMode = ReportAssembliesMode.None;
+        }
 
         if (options.BackgroundWorker is null)
         {

@@ -1,4 +1,5 @@
 using Sentry.Extensibility;
+using Sentry.Protocol;
 
 namespace ErrorReporting.StackTraces;
 
@@ -26,18 +27,25 @@ internal sealed class CachedStackTraceFactory : ISentryStackTraceFactory
             return _currentStack.Create();
         }
 
-        var frames = _reader.ReadFrames(exception);
-        if (frames.Count == 0)
-        {
-            return null;
-        }
-
-        var stackTrace = new SentryStackTrace();
-        foreach (var frame in frames)
-        {
-            stackTrace.Frames.Add(frame);
-        }
-
-        return stackTrace;
+        var images = new List<DebugImage?>(0);
+        var frames = _reader.ReadFrames(exception, images);
+        return frames.Count == 0 ? null : new CachedStackTrace(frames, images);
     }
+}
+
+/// <summary>
+/// A stack trace the factory made, which remembers each frame's module debug image until
+/// <see cref="Processors.DebugImagesProcessor"/> puts the images into the event and points the frames at them
+/// (<c>addr_mode</c>). Serialized as any <see cref="SentryStackTrace"/>.
+/// </summary>
+internal sealed class CachedStackTrace : SentryStackTrace
+{
+    public CachedStackTrace(List<SentryStackFrame> frames, List<DebugImage?> images)
+    {
+        Frames = frames;
+        FrameImages = images;
+    }
+
+    /// <summary>Gets the debug image of each frame's module, one per frame (<see langword="null"/> when it has none).</summary>
+    public IReadOnlyList<DebugImage?> FrameImages { get; }
 }

@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
+using System.Diagnostics;
 using System.Reflection;
+using Sentry.Protocol;
 
 namespace ErrorReporting.StackTraces;
 
@@ -18,19 +19,27 @@ internal sealed class StackFrameReader
     private readonly ConcurrentDictionary<MethodBase, MethodFrameData> _methods = new(ReferenceEqualityComparer.Instance);
     private readonly ConcurrentDictionary<string, MethodFrameData?> _withoutMetadata = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Assembly, string?> _projectDirectories = new();
+    private readonly ConcurrentDictionary<string, string> _relativeFiles = new(ReferenceEqualityComparer.Instance);
     private readonly SourceLocations _sources = new();
+    private readonly ModuleDebugImages _images;
     private readonly SentryOptions _options;
 
-    public StackFrameReader(SentryOptions options) => _options = options;
+    public StackFrameReader(SentryOptions options)
+    {
+        _options = options;
+        _images = new ModuleDebugImages(options);
+    }
 
     /// <summary>
-    /// Reads the frames of a thrown exception, oldest first; none for an exception that was never thrown.
+    /// Reads the frames of a thrown exception, oldest first; none for an exception that was never thrown. With
+    /// <paramref name="images"/>, adds each frame's module debug image (or <see langword="null"/>) to it, one per frame.
     /// </summary>
-    public List<SentryStackFrame> ReadFrames(Exception exception)
+    public List<SentryStackFrame> ReadFrames(Exception exception, List<DebugImage?>? images = null)
     {
         // Methods and IL offsets come from the runtime cheaply; file and line come from the cached symbols.
         var frames = new StackTrace(exception, fNeedFileInfo: false).GetFrames();
         var result = new List<SentryStackFrame>(frames.Length);
+        images?.EnsureCapacity(images.Count + frames.Length);
         StackFrame[]? withFileInfo = null;
         for (var i = frames.Length - 1; i >= 0; i--)
         {
@@ -41,6 +50,7 @@ internal sealed class StackFrameReader
                 if (DescribeWithoutMetadataCached(frames[i].ToString()) is { } described)
                 {
                     result.Add(new SentryStackFrame { Function = described.Function, Module = described.Module, InApp = described.InApp });
+                    images?.Add(null);
                 }
 
                 continue;
@@ -69,6 +79,7 @@ internal sealed class StackFrameReader
             };
             SetFile(frame, location.File, data.ProjectDirectory);
             result.Add(frame);
+            images?.Add(data.Image);
         }
 
         return result;
@@ -77,8 +88,12 @@ internal sealed class StackFrameReader
     [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "A frame whose method metadata was trimmed is named from the runtime's text instead.")]
     private static MethodBase? GetMethod(StackFrame frame) => frame.GetMethod();
 
-    /// <summary>As the SDK: a file under the assembly's project directory is sent relative, with the full path as <c>abs_path</c>.</summary>
-    private static void SetFile(SentryStackFrame frame, string? file, string? projectDirectory)
+    /// <summary>
+    /// As the SDK: a file under the assembly's project directory is sent relative, with the full path as
+    /// <c>abs_path</c>. The relative name is cut once per file (the symbols give the same string instance for a
+    /// document every time), not for every frame of every event.
+    /// </summary>
+    private void SetFile(SentryStackFrame frame, string? file, string? projectDirectory)
     {
         if (file is null)
         {
@@ -88,7 +103,17 @@ internal sealed class StackFrameReader
         if (projectDirectory is not null && file.StartsWith(projectDirectory, StringComparison.OrdinalIgnoreCase))
         {
             frame.AbsolutePath = file;
-            file = file[projectDirectory.Length..];
+            if (!_relativeFiles.TryGetValue(file, out var relative))
+            {
+                if (_relativeFiles.Count >= MaxCachedMethods)
+                {
+                    _relativeFiles.Clear();
+                }
+
+                relative = _relativeFiles.GetOrAdd(file, file[projectDirectory.Length..]);
+            }
+
+            file = relative;
         }
 
         frame.FileName = file;
@@ -142,9 +167,12 @@ internal sealed class StackFrameReader
 
         var module = type.FullName ?? type.Name;
         var package = type.Assembly.FullName;
+        // As the SDK: the function id (for server-side symbolication) only with the module's debug image.
+        var image = method.Module.Assembly.IsDynamic ? null : _images.Get(method.Module);
         return new MethodFrameData(function, module, package, InApp(module, method.Module.Assembly.IsDynamic))
         {
-            FunctionId = FunctionId(method),
+            Image = image,
+            FunctionId = image is null ? null : FunctionId(method),
             ProjectDirectory = _projectDirectories.GetOrAdd(method.Module.Assembly, ProjectDirectory),
         };
     }
@@ -307,6 +335,9 @@ internal sealed class StackFrameReader
     internal sealed record MethodFrameData(string Function, string? Module, string? Package, bool InApp)
     {
         public long? FunctionId { get; init; }
+
+        /// <summary>Gets the debug image of the method's module, shared by all its frames (never changed).</summary>
+        public DebugImage? Image { get; init; }
 
         public string? ProjectDirectory { get; init; }
     }
