@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The definitive run, for a quiet machine: every micro-benchmark (BenchmarkDotNet's default job), 10 s of end-to-end
-# throughput against SentryTestServer and against the minimal endpoint, 20 start-up runs. Takes about 3 minutes on 2 cores.
+# The definitive run, for a quiet machine: every micro-benchmark (BenchmarkDotNet's default job), the per-part
+# breakdown, 10 s of end-to-end throughput against SentryTestServer and against the minimal endpoint, 20 start-up
+# runs. Takes about 15 minutes on 2 cores.
 # Everything it prints goes to benchmarks/results/ (replaced on each run):
-#   environment.txt                     machine, runtime, commit, load average before and after
+#   environment.txt                     machine, runtime, commit, load average before, between the parts and after
 #   *-report-github.md                  BenchmarkDotNet's tables (from BenchmarkDotNet.Artifacts/results/)
-#   caller-thread-bytes.txt             bytes allocated on the caller's thread per call (CallerThreadBenchmarks)
 #   micro-benchmarks.log                BenchmarkDotNet's full console output
+#   breakdown.txt                       what an exception event is made of on the caller's thread, part by part
 #   throughput.txt, throughput-minimal.txt, startup.txt
 # Runs every part even when one fails; exits non-zero when any did.
 set -uo pipefail
@@ -38,10 +39,10 @@ failed=()
 echo "== micro-benchmarks (BenchmarkDotNet default job)"
 run --filter '*' --artifacts "$artifacts" 2>&1 | tee "$results/micro-benchmarks.log" || failed+=(micro-benchmarks)
 cp "$artifacts"/results/*-report-github.md "$results/" 2>/dev/null || failed+=(micro-benchmark-reports)
-# "// Benchmark: CallerThreadBenchmarks.X: Job" ... "// caller-thread bytes/call (max over iterations): N"
-awk '/^\/\/ Benchmark: / { name = substr($0, 15); sub(/: [^:]*$/, "", name) } /^\/\/ caller-thread bytes\/call/ { print name ": " $NF " B/call" }' \
-  "$results/micro-benchmarks.log" >"$results/caller-thread-bytes.txt"
 echo "load average after micro-benchmarks: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)" >>"$results/environment.txt"
+
+echo "== breakdown"
+run breakdown 2>&1 | tee "$results/breakdown.txt" || failed+=(breakdown)
 
 echo "== throughput, SentryTestServer"
 run throughput --seconds "$seconds" --queue 10000 2>&1 | tee "$results/throughput.txt" || failed+=(throughput)

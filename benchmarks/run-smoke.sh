@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Smoke run of every benchmark, for CI: each micro-benchmark once (BenchmarkDotNet's Dry job), 1 s of end-to-end
-# throughput against both servers, 2 start-up runs. It checks that they run and pass their own checks (nothing
-# dropped, every id delivered exactly once, every start-up child's event delivered); it judges no number.
+# throughput against both servers, 2 start-up runs, one short round of the breakdown and profile modes. It checks that
+# they run and pass their own checks (nothing dropped, every id delivered exactly once, every start-up child's event
+# delivered, every capture accepted); it judges no number.
 # Exits non-zero on the first failure. Logs: artifacts/benchmarks-smoke/ (not committed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +37,8 @@ fi
 
 step throughput '^  throughput:|dropped:|ids:|result:' throughput --seconds 1
 step throughput-minimal '^  throughput:|dropped:|ids:|result:' throughput --seconds 1 --server minimal
-step startup 'library:|baseline:|delivered:|result:' startup --runs 2
+step startup 'library:|baseline:|sdk:|delivered:|result:' startup --runs 2
+step breakdown 'part|StackTrace' breakdown --ops 50 --rounds 1
+step profile 'median' profile --scenario errorreporting --calls 100 --rounds 1 --warmup 1
 
 echo "benchmarks smoke: passed"

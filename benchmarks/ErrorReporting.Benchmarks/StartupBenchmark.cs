@@ -28,6 +28,10 @@ namespace ErrorReporting.Benchmarks;
 /// pays before its first report is accepted (the exception's creation included).
 /// </para>
 /// <para>
+/// <b>sdk</b> is the official SDK on its own, in a fresh process too: <c>SentrySdk.Init(o =&gt; o.Dsn = …)</c> with the
+/// SDK's defaults, then its first <c>SentrySdk.CaptureException(ex)</c>: what an application that uses the SDK directly pays.
+/// </para>
+/// <para>
 /// <b>baseline</b> is the physical limit of the same steps, in a fresh process too: a plain singleton that reads its
 /// options, and a "report" that takes a <see cref="Guid"/>, a timestamp and enqueues them. It is what dependency
 /// injection and options cost on their own on this machine, which no library built on them can go below.
@@ -63,6 +67,14 @@ internal static class StartupBenchmark
         ("launch_to_report_us", "  launch -> first Report returned"),
     ];
 
+    private static readonly (string Key, string Label)[] s_sdkMetrics =
+    [
+        ("library_us", "sdk: SentrySdk.Init -> first CaptureException returned"),
+        ("build_us", "  SentrySdk.Init(o => o.Dsn = ...)"),
+        ("report_us", "  first SentrySdk.CaptureException(ex)"),
+        ("launch_to_report_us", "  launch -> first CaptureException returned"),
+    ];
+
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
         var arguments = ModeArguments.Parse(args, "--runs", "--warmup");
@@ -71,24 +83,25 @@ internal static class StartupBenchmark
 
         await using var server = await SentryTestServer.StartAsync();
         Console.WriteLine("ErrorReporting start-up: a fresh process per run (this executable, mode startup-once), reporting to a SentryTestServer in this process");
-        Console.WriteLine(Invariant($"  runs: {runs} measured, after {warmups} warm-up run(s) not counted; each library run is followed by a baseline run"));
+        Console.WriteLine(Invariant($"  runs: {runs} measured, after {warmups} warm-up run(s) not counted; each library run is followed by a baseline run and an SDK-only run"));
         Console.WriteLine("  each library child flushes after measuring, and its event is checked on the server");
 
         var results = new List<Dictionary<string, string>>();
         var baselines = new List<Dictionary<string, string>>();
+        var sdks = new List<Dictionary<string, string>>();
         var failures = new List<string>();
         for (var run = -warmups; run < runs; run++)
         {
-            foreach (var baseline in (bool[])[false, true])
+            foreach (var kind in (string[])["library", "baseline", "sdk"])
             {
-                var (result, error) = await RunChildAsync(server.Dsn, baseline);
+                var (result, error) = await RunChildAsync(server.Dsn, kind);
                 if (result is null)
                 {
-                    failures.Add(Invariant($"{(baseline ? "baseline" : "library")} run {run}: {error}"));
+                    failures.Add(Invariant($"{kind} run {run}: {error}"));
                 }
                 else if (run >= 0)
                 {
-                    (baseline ? baselines : results).Add(result);
+                    (kind switch { "baseline" => baselines, "sdk" => sdks, _ => results }).Add(result);
                 }
             }
         }
@@ -96,6 +109,7 @@ internal static class StartupBenchmark
         Console.WriteLine(Invariant($"  {"(ms)",-58} {"min",8} {"median",8} {"p90",8} {"max",8}"));
         var libraryMedian = PrintRows(results, s_metrics);
         var baselineMedian = PrintRows(baselines, s_baselineMetrics);
+        PrintRows(sdks, s_sdkMetrics);
         if (results.Count > 0 && baselines.Count > 0)
         {
             Console.WriteLine(Invariant($"  {"library - baseline (medians)",-58} {"",8} {libraryMedian - baselineMedian,8:0.000}"));
@@ -105,9 +119,9 @@ internal static class StartupBenchmark
         Console.WriteLine("  median: the middle value (mean of the two middle ones for an even count); p90: the nearest-rank 90th percentile");
 
         var arrived = server.Events.Select(e => e.EventId).ToHashSet(StringComparer.Ordinal);
-        var delivered = results.Count(r => r["flushed"] == "True" && arrived.Contains(r["id"]));
-        Console.WriteLine(Invariant($"delivered: {delivered}/{results.Count} measured library runs' events arrived at the server"));
-        if (delivered != results.Count)
+        var delivered = results.Concat(sdks).Count(r => r["flushed"] == "True" && arrived.Contains(r["id"]));
+        Console.WriteLine(Invariant($"delivered: {delivered}/{results.Count + sdks.Count} measured library and SDK runs' events arrived at the server"));
+        if (delivered != results.Count + sdks.Count)
         {
             failures.Add("not every child's event arrived at the server");
         }
@@ -148,7 +162,7 @@ internal static class StartupBenchmark
     /// </summary>
     public static int RunOnce(IReadOnlyList<string> args, long mainEntered)
     {
-        var arguments = ModeArguments.Parse(args, "--dsn", "--launched", "--baseline");
+        var arguments = ModeArguments.Parse(args, "--dsn", "--launched", "--kind");
         var dsn = arguments.GetString("--dsn") ?? throw new ArgumentException("--dsn is required.");
         var launched = long.Parse(arguments.GetString("--launched") ?? throw new ArgumentException("--launched is required."), CultureInfo.InvariantCulture);
 
@@ -156,7 +170,12 @@ internal static class StartupBenchmark
         var exception = SampleExceptions.ElevenFrames();
         var stamps = new long[5];
         stamps[0] = Stopwatch.GetTimestamp();
-        var started = arguments.GetString("--baseline") == "true" ? MeasureBaseline(dsn, exception, stamps) : Measure(dsn, exception, stamps);
+        var started = arguments.GetString("--kind") switch
+        {
+            "baseline" => MeasureBaseline(dsn, exception, stamps),
+            "sdk" => MeasureSdk(dsn, exception, stamps),
+            _ => Measure(dsn, exception, stamps),
+        };
 
         var (flushed, id) = FlushAndStop(started);
         Console.WriteLine(Invariant(
@@ -197,15 +216,33 @@ internal static class StartupBenchmark
         return new Started(provider, reporter, id.ToString("N"));
     }
 
+    /// <summary>The official SDK alone: its init with defaults and its first capture.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Started MeasureSdk(string dsn, Exception exception, long[] stamps)
+    {
+        stamps[1] = Stopwatch.GetTimestamp();
+        var sdk = SentrySdk.Init(o => o.Dsn = dsn);
+        stamps[2] = Stopwatch.GetTimestamp();
+        stamps[3] = stamps[2];
+        var id = SentrySdk.CaptureException(exception);
+        stamps[4] = Stopwatch.GetTimestamp();
+        return new Started(new SdkHandle(sdk), SdkHandle.Reporter, id.ToString());
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static (bool Flushed, string Id) FlushAndStop(Started started)
     {
-        var flushed = started.Reporter is not IErrorReporter reporter || reporter.FlushAsync(TimeSpan.FromSeconds(30)).AsTask().GetAwaiter().GetResult();
+        var flushed = started.Reporter switch
+        {
+            IErrorReporter reporter => reporter.FlushAsync(TimeSpan.FromSeconds(30)).AsTask().GetAwaiter().GetResult(),
+            SdkHandle => SentrySdk.FlushAsync(TimeSpan.FromSeconds(30)).Wait(TimeSpan.FromSeconds(35)),
+            _ => true,
+        };
         started.Provider.DisposeAsync().AsTask().GetAwaiter().GetResult();
         return (flushed, started.Id);
     }
 
-    private static async Task<(Dictionary<string, string>? Result, string? Error)> RunChildAsync(string dsn, bool baseline)
+    private static async Task<(Dictionary<string, string>? Result, string? Error)> RunChildAsync(string dsn, string kind)
     {
         var startInfo = new ProcessStartInfo
         {
@@ -225,8 +262,8 @@ internal static class StartupBenchmark
         startInfo.ArgumentList.Add(OnceMode);
         startInfo.ArgumentList.Add("--dsn");
         startInfo.ArgumentList.Add(dsn);
-        startInfo.ArgumentList.Add("--baseline");
-        startInfo.ArgumentList.Add(baseline ? "true" : "false");
+        startInfo.ArgumentList.Add("--kind");
+        startInfo.ArgumentList.Add(kind);
         startInfo.ArgumentList.Add("--launched");
         startInfo.ArgumentList.Add(Stopwatch.GetTimestamp().ToString(CultureInfo.InvariantCulture));
         using var child = Process.Start(startInfo) ?? throw new InvalidOperationException($"Could not start {host}.");
@@ -260,6 +297,18 @@ internal static class StartupBenchmark
         }
 
         return (result, null);
+    }
+
+    /// <summary>The SDK's init handle as what the child disposes; <see cref="Reporter"/> marks an SDK-only run.</summary>
+    private sealed class SdkHandle(IDisposable sdk) : IAsyncDisposable
+    {
+        public static readonly object Reporter = new SdkHandle(null!);
+
+        public ValueTask DisposeAsync()
+        {
+            sdk.Dispose();
+            return ValueTask.CompletedTask;
+        }
     }
 
     private sealed class BaselineOptions
