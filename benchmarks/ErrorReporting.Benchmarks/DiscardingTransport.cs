@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using ErrorReporting.Delivery;
 using Sentry.Extensibility;
 using Sentry.Protocol.Envelopes;
@@ -21,13 +22,19 @@ internal sealed class DiscardingTransport : IEnvelopeTransport
 
 /// <summary>
 /// The SDK's public transport seam (<see cref="SentryOptions.Transport"/>) with nothing behind it, for the SDK's own
-/// rows: its background worker hands every envelope here, and it is dropped unserialized.
+/// rows: its background worker hands every envelope here, which serializes and gzips it as the SDK's HTTP transport
+/// does before sending, then drops it. So both sides of a side-by-side row have the same work on their worker thread
+/// (ErrorReporting's engine serializes, frames and gzips each event), and the caller's thread of each competes with it
+/// for the same cores.
 /// </summary>
-internal sealed class DiscardingSdkTransport : ITransport
+internal sealed class DiscardingSdkTransport(CompressionLevel compression) : ITransport
 {
-    public Task SendEnvelopeAsync(Envelope envelope, CancellationToken cancellationToken = default)
+    public async Task SendEnvelopeAsync(Envelope envelope, CancellationToken cancellationToken = default)
     {
-        envelope.Dispose();
-        return Task.CompletedTask;
+        using (envelope)
+        {
+            await using var gzip = new GZipStream(Stream.Null, compression);
+            await envelope.SerializeAsync(gzip, logger: null, cancellationToken).ConfigureAwait(false);
+        }
     }
 }

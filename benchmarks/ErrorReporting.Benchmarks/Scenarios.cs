@@ -48,15 +48,15 @@ internal sealed class Scenario : IDisposable
     };
 
     /// <summary>
-    /// <c>SentrySdk.Init</c> with the SDK's defaults but two: a transport that discards (its background worker hands
-    /// it every envelope) and a queue large enough that no capture of an iteration is dropped.
+    /// <c>SentrySdk.Init</c> with the SDK's defaults but two: a transport that serializes, gzips and discards (its
+    /// background worker hands it every envelope) and a queue large enough that no capture of an iteration is dropped.
     /// </summary>
     public static Scenario Sdk(StackTraceMode mode, int queueCapacity)
     {
         var sdk = SentrySdk.Init(options =>
         {
             options.Dsn = Dsn;
-            options.Transport = new DiscardingSdkTransport();
+            options.Transport = new DiscardingSdkTransport(options.RequestBodyCompressionLevel);
             options.MaxQueueItems = queueCapacity;
             options.StackTraceMode = mode;
         });

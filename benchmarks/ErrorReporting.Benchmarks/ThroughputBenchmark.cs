@@ -29,14 +29,15 @@ namespace ErrorReporting.Benchmarks;
 /// </remarks>
 internal static class ThroughputBenchmark
 {
-    public const string Usage = "throughput [--seconds 10] [--queue 10000] [--warmup 1000] [--pool <exceptions; default 15000 per second>] [--server sentry|minimal]";
+    public const string Usage = "throughput [--seconds 10] [--queue 10000] [--warmup 1000] [--pool <exceptions; default 15000 per second>] [--server sentry|minimal] [--max-breadcrumbs 100]";
 
     /// <summary>Exceptions thrown in advance per second of window, unless <c>--pool</c> says otherwise.</summary>
     private const int DefaultPoolPerSecond = 15_000;
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
-        var arguments = ModeArguments.Parse(args, "--seconds", "--queue", "--warmup", "--pool", "--server");
+        var arguments = ModeArguments.Parse(args, "--seconds", "--queue", "--warmup", "--pool", "--server", "--max-breadcrumbs");
+        var maxBreadcrumbs = arguments.GetInt32("--max-breadcrumbs", new SentryOptions().MaxBreadcrumbs, 0, 1000);
         var seconds = arguments.GetDouble("--seconds", 10, 0.1, 3600);
         var capacity = arguments.GetInt32("--queue", 10_000, 2, 1_000_000);
         var warmup = arguments.GetInt32("--warmup", 1_000, 0, 1_000_000);
@@ -53,7 +54,7 @@ internal static class ThroughputBenchmark
         Console.WriteLine("ErrorReporting end-to-end throughput: ReportHandled (SDK processing on the caller) -> delivery engine queue -> worker (SDK serialization) -> HTTP + gzip -> server on loopback, same process");
         Console.WriteLine(Invariant($"  machine: {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC"));
         Console.WriteLine($"  server: {server.Description}");
-        Console.WriteLine(Invariant($"  settings: window {seconds:0.###} s, queue capacity {capacity:N0} (the producer pauses while Queued >= {threshold:N0}), warm-up {warmup:N0} events"));
+        Console.WriteLine(Invariant($"  settings: window {seconds:0.###} s, queue capacity {capacity:N0} (the producer pauses while Queued >= {threshold:N0}), warm-up {warmup:N0} events, MaxBreadcrumbs {maxBreadcrumbs} (the SDK adds one per exception captured; every event carries the scope's)"));
 
         // Distinct exception objects: the same object reported twice is deduplicated and sends nothing.
         var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
@@ -75,6 +76,7 @@ internal static class ThroughputBenchmark
             options.MaxQueueItems = capacity;
             options.Environment = "benchmark";
             options.Release = "benchmarks@1.0.0";
+            options.MaxBreadcrumbs = maxBreadcrumbs;
         });
         await using var provider = services.BuildServiceProvider();
         var reporter = provider.GetRequiredService<IErrorReporter>();

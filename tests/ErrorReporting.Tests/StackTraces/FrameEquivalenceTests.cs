@@ -82,15 +82,23 @@ public sealed class FrameEquivalenceTests
         }
     }
 
-    [Fact]
-    public void CaptureEvent_ThroughTheSdkClient_SameDebugImagesAndModulesAsTheSdk()
+    /// <remarks>
+    /// In <see cref="StackTraceMode.Enhanced"/> an async exception has fewer images: the mode hides the runtime's
+    /// async plumbing frames (see the Enhanced test), and with them System.Private.CoreLib's image; that case is
+    /// compared with <see cref="StackTraceMode.Original"/>, which keeps those frames as ErrorReporting does.
+    /// </remarks>
+    [Theory]
+    [InlineData("inner exception", StackTraceMode.Enhanced)]
+    [InlineData("inner exception", StackTraceMode.Original)]
+    [InlineData("async", StackTraceMode.Original)]
+    public async Task CaptureEvent_ThroughTheSdkClient_SameDebugImagesAndModulesAsTheSdk(string sample, StackTraceMode mode)
     {
-        var exception = FrameSamples.Catch(FrameSamples.WithInner);
+        var exception = await ThrowAsync(sample);
 
         // Warm-up of both paths, so that the assemblies they load are loaded before the compared captures.
-        _ = CaptureWithSdkDefaults(FrameSamples.Catch(FrameSamples.Sync));
+        _ = Capture(new SentryOptions { Dsn = Dsn, StackTraceMode = mode }, FrameSamples.Catch(FrameSamples.Sync));
         _ = CaptureWithErrorReporting(FrameSamples.Catch(FrameSamples.Sync));
-        var sdk = CaptureWithSdkDefaults(exception);
+        var sdk = Capture(new SentryOptions { Dsn = Dsn, StackTraceMode = mode }, exception);
         var ours = CaptureWithErrorReporting(exception);
 
         Assert.NotEmpty(sdk.DebugImages!);
@@ -112,8 +120,6 @@ public sealed class FrameEquivalenceTests
     }
 
     private const string Dsn = "https://0123456789abcdef0123456789abcdef@sentry.invalid/1";
-
-    private static SentryEvent CaptureWithSdkDefaults(Exception exception) => Capture(new SentryOptions { Dsn = Dsn }, exception);
 
     private static SentryEvent CaptureWithErrorReporting(Exception exception)
     {
