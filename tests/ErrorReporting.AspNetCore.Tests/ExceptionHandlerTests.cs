@@ -168,6 +168,7 @@ public sealed class ExceptionHandlerTests
         var received = await web.AssertOneEventAsync(response);
         Assert.Equal(reportedByApp.ToString(), received.EventId);
         Assert.True(received.Handled);
+        Assert.Equal("generic", received.MechanismType);
     }
 
     [Theory]
@@ -191,6 +192,22 @@ public sealed class ExceptionHandlerTests
         Assert.Equal("SentryMiddleware.UnhandledException", received.MechanismType);
         Assert.Equal("Order 8 failed.", received.Exceptions[^1].Value);
         Assert.Equal("GET", received.Request?.Method);
+    }
+
+    [Fact]
+    public async Task NoExceptionHandlerAndNoSentryMiddleware_ExceptionEscapes_NothingReportsIt()
+    {
+        // The documented limit of AddErrorReportingAspNetCore alone: its IExceptionHandler needs app.UseExceptionHandler().
+        await using var web = await WebApp.StartAsync(
+            app => app.MapGet("/orders/{id}", (int id) => ThrowOrderFailed(id)),
+            new WebAppSettings { Registration = Registration.AddErrorReportingAspNetCoreOnly, UseExceptionHandler = false });
+
+        using var response = await web.GetAsync("/orders/8");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.True(web.Reporter.IsEnabled);
+        await web.SettleAsync();
+        Assert.Empty(web.Sentry.Events);
     }
 
     [Fact]
@@ -394,6 +411,36 @@ public sealed class ExceptionHandlerTests
         await observed.Task.WaitAsync(WebApp.WaitTimeout);
         await web.SettleAsync();
         Assert.Empty(web.Sentry.Events);
+    }
+
+    [Fact]
+    public async Task NoExceptionHandler_ClientAbortsTheRequest_SentrysMiddlewareReportsTheCancellation()
+    {
+        // Sentry.AspNetCore's behaviour, documented in the README: without an exception handler, the cancellation of an
+        // aborted request escapes to its middleware, which reports it like any other exception.
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var web = await WebApp.StartAsync(
+            app => app.MapGet("/slow", async (HttpContext context) =>
+            {
+                entered.SetResult();
+                await Task.Delay(Timeout.InfiniteTimeSpan, context.RequestAborted);
+            }),
+            new WebAppSettings { UseExceptionHandler = false });
+
+        using (var cancel = new CancellationTokenSource())
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/slow", UriKind.Relative));
+            var sending = web.SendAsync(request, cancel.Token);
+            await entered.Task.WaitAsync(WebApp.WaitTimeout);
+            await cancel.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sending);
+        }
+
+        var received = Assert.Single(await web.Sentry.WaitForEventsAsync(1, WebApp.WaitTimeout));
+        await web.SettleAsync();
+        Assert.Single(web.Sentry.Events);
+        Assert.Equal("SentryMiddleware.UnhandledException", received.MechanismType);
+        Assert.Equal(typeof(TaskCanceledException).FullName, received.Exceptions[^1].Type);
     }
 
     [Fact]
