@@ -11,10 +11,15 @@ using Sentry.AspNetCore;
 
 namespace ErrorReporting.AspNetCore.Tests;
 
-/// <summary>What the registration methods put into the container, and how the options bind. Nothing is started.</summary>
+/// <summary>
+/// What the registration methods put into the container, and how the options bind. Nothing is started, but building a
+/// host with <c>UseSentry</c> creates Sentry's logger provider, which initialises the SDK: every test closes it.
+/// </summary>
 [Collection(SdkTests.Name)]
-public sealed class RegistrationTests
+public sealed class RegistrationTests : IDisposable
 {
+    public void Dispose() => SentrySdk.Close();
+
     [Fact]
     public void PublicEntryPoints_NullArguments_Throw()
     {

@@ -94,6 +94,7 @@ internal sealed class WebApp : IAsyncDisposable
     public static async Task<WebApp> StartAsync(Action<WebApplication> mapEndpoints, WebAppSettings? settings = null)
     {
         settings ??= new WebAppSettings();
+        Assert.False(SentrySdk.IsEnabled, "A previous test left the Sentry SDK initialised.");
         var sentry = await SentryTestServer.StartAsync();
         var webApp = new WebApp(sentry);
         try
