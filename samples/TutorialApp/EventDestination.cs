@@ -7,7 +7,7 @@ namespace TutorialApp;
 
 /// <summary>
 /// Where the tutorial's events go, decided before the reporter is built: to the Sentry project of a configured DSN
-/// (<c>Sentry:Dsn</c> or <c>SENTRY_DSN</c>), else to the app itself, which hosts a Sentry-compatible envelope
+/// (<c>Sentry:Dsn</c>, or <c>SENTRY_DSN</c> when that key is absent), else to the app itself, which hosts a Sentry-compatible envelope
 /// endpoint (<see cref="SentryEnvelopeReceiver"/>) and shows what it received at <c>/issues</c>.
 /// </summary>
 internal sealed class EventDestination
@@ -42,11 +42,9 @@ internal sealed class EventDestination
     /// </summary>
     public static EventDestination Configure(WebApplicationBuilder builder)
     {
-        var configuredDsn = builder.Configuration["Sentry:Dsn"];
-        if (string.IsNullOrWhiteSpace(configuredDsn))
-        {
-            configuredDsn = Environment.GetEnvironmentVariable("SENTRY_DSN");
-        }
+        // As the SDK reads it: Sentry:Dsn, else (only when that key is absent) the SENTRY_DSN variable. A blank
+        // Sentry:Dsn means "no DSN" here, and the app then sets the embedded one.
+        var configuredDsn = builder.Configuration["Sentry:Dsn"] ?? Environment.GetEnvironmentVariable("SENTRY_DSN");
 
         var listenUrl = FixListenUrl(builder);
         if (!string.IsNullOrWhiteSpace(configuredDsn))
@@ -54,7 +52,10 @@ internal sealed class EventDestination
             return new EventDestination(null, null, Uri.TryCreate(configuredDsn.Trim(), UriKind.Absolute, out var dsn) ? dsn.Host : "(an invalid DSN)");
         }
 
-        var publicKey = Guid.NewGuid().ToString("N");
+        // Random per run unless Tutorial:PublicKey fixes it (to point another program's DSN at this app).
+        var publicKey = builder.Configuration["Tutorial:PublicKey"] is { } configuredKey && !string.IsNullOrWhiteSpace(configuredKey)
+            ? configuredKey.Trim()
+            : Guid.NewGuid().ToString("N");
         var embeddedDsn = string.Create(CultureInfo.InvariantCulture, $"http://{publicKey}@{ReachableHost(listenUrl)}:{listenUrl.Port}/{ProjectId}");
         return new EventDestination(new SentryEnvelopeReceiver(publicKey, ProjectId), embeddedDsn, null);
     }
