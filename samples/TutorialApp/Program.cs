@@ -12,6 +12,12 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 // Where the app listens and where its events go are fixed before the reporter is built: the embedded DSN points at
 // the app's own port.
 var destination = EventDestination.Configure(builder);
+if (destination.Problem is { } problem)
+{
+    Console.Error.WriteLine($"TutorialApp cannot start: {problem}");
+    return 1;
+}
+
 builder.Services.AddSingleton(destination);
 
 // One line: the Sentry SDK with its ASP.NET Core integration, ErrorReporting's delivery engine and exception handler,
@@ -116,6 +122,7 @@ app.Lifetime.ApplicationStarted.Register(() =>
 });
 
 app.Run();
+return 0;
 
 static IResult Html(string page, int statusCode = StatusCodes.Status200OK) => Results.Content(page, "text/html; charset=utf-8", statusCode: statusCode);
 

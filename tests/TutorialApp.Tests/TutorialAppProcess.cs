@@ -91,7 +91,12 @@ internal sealed class TutorialAppProcess : IAsyncDisposable
             }
         };
         process.ErrorDataReceived += (_, e) => app.Append(e.Data);
-        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException($"TutorialApp exited with code {process.ExitCode} before listening:\n{app.Output}"));
+        process.Exited += (_, _) =>
+        {
+            // Exited fires before the redirected output is read to its end: wait for it (bounded by the exit).
+            process.WaitForExit();
+            listening.TrySetException(new ExitedBeforeListeningException(process.ExitCode, app.Output));
+        };
 
         process.Start();
         process.BeginOutputReadLine();
@@ -112,6 +117,21 @@ internal sealed class TutorialAppProcess : IAsyncDisposable
         }
 
         return app;
+    }
+
+    /// <summary>Starts the app and waits until it exits by itself (bounded), for settings that must stop it at start.</summary>
+    /// <returns>The exit code and what the app printed.</returns>
+    public static async Task<(int ExitCode, string Output)> RunToExitAsync(IReadOnlyDictionary<string, string>? environment = null, params string[] arguments)
+    {
+        try
+        {
+            await using var app = await StartAsync(environment, arguments);
+            throw new InvalidOperationException($"TutorialApp started, but was expected to exit:\n{app.Output}");
+        }
+        catch (ExitedBeforeListeningException exited)
+        {
+            return (exited.ExitCode, exited.Output);
+        }
     }
 
     /// <summary>Gets a value indicating whether the app has exited (crashed, in a test that did not stop it).</summary>
@@ -177,4 +197,13 @@ internal sealed class TutorialAppProcess : IAsyncDisposable
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+}
+
+/// <summary>The app exited before it printed its "listening" line.</summary>
+internal sealed class ExitedBeforeListeningException(int exitCode, string output)
+    : InvalidOperationException($"TutorialApp exited with code {exitCode} before listening:\n{output}")
+{
+    public int ExitCode { get; } = exitCode;
+
+    public string Output { get; } = output;
 }

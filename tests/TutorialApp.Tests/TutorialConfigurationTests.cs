@@ -53,6 +53,19 @@ public sealed class TutorialConfigurationTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData("SENTRY_DSN", "https://0123456789abcdef0123456789abcdef@sentry.example.invalid/")]
+    [InlineData("SENTRY_DSN", "not a DSN 0123456789abcdef0123456789abcdef")]
+    [InlineData("Sentry__Dsn", "ftp://0123456789abcdef0123456789abcdef@sentry.example.invalid/1")]
+    public async Task Dsn_Invalid_ExitsWithReasonWithoutTheKey(string variable, string dsn)
+    {
+        var (exitCode, printed) = await TutorialAppProcess.RunToExitAsync(new Dictionary<string, string> { [variable] = dsn });
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"TutorialApp cannot start: {(variable == "SENTRY_DSN" ? "SENTRY_DSN" : "Sentry:Dsn")} is not a valid DSN", printed, StringComparison.Ordinal);
+        Assert.DoesNotContain("0123456789abcdef0123456789abcdef", printed, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task EventPage_SendDefaultPiiOn_ShowsTheUserWithIpAddress()
     {
