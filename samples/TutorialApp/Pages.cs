@@ -37,11 +37,14 @@ internal static class Pages
               const body = await response.json();
               const id = body.eventId || response.headers.get('X-Sentry-Event-Id');
               output.textContent = 'HTTP ' + response.status + ', event id ';
-              const link = document.createElement('a');
-              link.href = '/issues/' + encodeURIComponent(id);
-              link.className = 'id';
-              link.textContent = id;
-              output.append(link);
+              // The id links to its page when the app receives its events itself; with a DSN they are in Sentry.
+              const shown = document.createElement(button.closest('.actions').dataset.embedded === 'true' ? 'a' : 'span');
+              if (shown.tagName === 'A') {
+                shown.href = '/issues/' + encodeURIComponent(id);
+              }
+              shown.className = 'id';
+              shown.textContent = id;
+              output.append(shown);
               output.dataset.eventId = id;
             } catch (error) {
               output.textContent = 'failed: ' + error;
@@ -56,7 +59,7 @@ internal static class Pages
         html.Append("<h1>ErrorReporting tutorial</h1>")
             .Append("<p class=\"muted\">Capturing errors with ErrorReporting.AspNetCore, as in Sentry's backend tutorial. ")
             .Append(Destination(destination)).Append("</p>")
-            .Append("<div class=\"actions\">");
+            .Append("<div class=\"actions\" data-embedded=\"").Append(destination.Receiver is null ? "false" : "true").Append("\">");
         Action(html, "handled", "/handled", "Report a handled error", "The endpoint throws, catches and calls <code>ReportHandled</code>: <em>handled: yes</em>.");
         Action(html, "unhandled", "/unhandled?orderId=42", "Throw an unhandled error", "Nobody catches it: the integration reports it (<em>handled: no</em>) and the ProblemDetails response carries the id.");
         Action(html, "message", "/message", "Send a message", "<code>ReportMessage</code>: an event without an exception.");

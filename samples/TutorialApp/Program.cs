@@ -91,6 +91,12 @@ app.MapGet("/issues", async (string? id, IErrorReporter reporter, CancellationTo
 
 app.MapGet("/issues/{eventId}", async (string eventId, IErrorReporter reporter, CancellationToken cancellationToken) =>
 {
+    if (destination.Receiver is null)
+    {
+        // With a DSN the events are in Sentry: the issue stream page says so.
+        return Html(Pages.IssueList(destination), StatusCodes.Status404NotFound);
+    }
+
     await FlushEmbeddedAsync(reporter, cancellationToken);
     return Pages.IssueDetails(destination, eventId) is { } page
         ? Html(page)
