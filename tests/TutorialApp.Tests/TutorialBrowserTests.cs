@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
@@ -27,6 +28,9 @@ public sealed class TutorialBrowserTests(ITestOutputHelper output)
     [Fact]
     public async Task Tutorial_ThreeButtons_IdsFoundInIssueStreamAndSearchAndUnhandledEventShowsThrowingFrame()
     {
+        // A failure's files are this run's only.
+        File.Delete(Path.Combine(ScreenshotFolder, "tutorial-failure.png"));
+        File.Delete(Path.Combine(ScreenshotFolder, "tutorial-failure.txt"));
         await using var app = await TutorialAppProcess.StartAsync();
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new()
@@ -44,19 +48,23 @@ public sealed class TutorialBrowserTests(ITestOutputHelper output)
         {
             await RunTutorialAsync(app, page);
         }
-        catch (Exception)
+        catch (Exception failure)
         {
-            output.WriteLine($"TutorialApp output:\n{app.Output}");
+            // Also written next to the screenshots, for a CI run whose test log is gone.
+            var report = new System.Text.StringBuilder($"{DateTime.UtcNow:O} {failure}\n\nTutorialApp output:\n{app.Output}\n");
             try
             {
                 await SaveScreenshotAsync(page, "tutorial-failure.png");
-                output.WriteLine($"Page {page.Url}:\n{await page.ContentAsync()}");
+                report.Append(CultureInfo.InvariantCulture, $"\nPage {page.Url}:\n{await page.ContentAsync()}\n");
             }
             catch (PlaywrightException exception)
             {
-                output.WriteLine($"No failure screenshot: {exception.Message}");
+                report.Append(CultureInfo.InvariantCulture, $"\nNo failure screenshot: {exception.Message}\n");
             }
 
+            output.WriteLine(report.ToString());
+            Directory.CreateDirectory(ScreenshotFolder);
+            await File.WriteAllTextAsync(Path.Combine(ScreenshotFolder, "tutorial-failure.txt"), report.ToString());
             throw;
         }
     }
