@@ -14,7 +14,7 @@ namespace TutorialApp.Tests;
 public sealed class TutorialBrowserTests(ITestOutputHelper output)
 {
     /// <summary>Bound of every browser wait: generous (CI machines are small and shared), only reached when something is broken.</summary>
-    private const float WaitMs = 30_000;
+    private const float WaitMs = 60_000;
 
     /// <summary>Bound for the issue stream to list the three events.</summary>
     private static readonly TimeSpan s_eventsTimeout = TimeSpan.FromSeconds(60);
