@@ -7,7 +7,7 @@ namespace ErrorReporting.DeliveryFaults;
 /// <summary>
 /// One side of one scenario, in its own process (the SDK's hub is process-global). It reports, prints what the
 /// parent counts, flushes for <see cref="FlushTimeout"/>, and closes when the parent closes its standard input.
-/// Lines on standard output: <c>ready</c>; <c>start:&lt;UTC ticks&gt;</c> just before the first report; one
+/// Lines on standard output: <c>ready</c>; <c>start:&lt;UTC ticks&gt;</c> when the first paced report returned (before the first of concurrent reports); one
 /// <c>id:&lt;event id&gt;</c> per report (32 zeros when the report was not accepted); <c>end:&lt;UTC ticks&gt;</c> after the last; <c>reported:&lt;n&gt;</c>;
 /// <c>flushed:&lt;True|False|n/a&gt; &lt;seconds&gt;</c>; <c>closed</c>.
 /// </summary>
@@ -46,22 +46,33 @@ internal static class ChildMode
         return 0;
     }
 
-    /// <summary>Reports <see cref="ChildOptions.Count"/> messages from one thread, one every <see cref="ChildOptions.IntervalMilliseconds"/>.</summary>
+    /// <summary>
+    /// Reports <see cref="ChildOptions.Count"/> messages from one thread, one every <see cref="ChildOptions.IntervalMilliseconds"/>.
+    /// A slow call (the SDK's first capture reads symbol files, and takes seconds on a loaded machine) delays the
+    /// reports after it but never makes them catch up in a burst, so they stay spread over the faults. <c>start:</c>
+    /// is printed once the first report returned: the parent's fault clocks start there.
+    /// </summary>
     private static int ReportPaced(IReportingSide side, ChildOptions options)
     {
         var interval = TimeSpan.FromMilliseconds(options.IntervalMilliseconds);
-        Console.WriteLine("start:" + DateTime.UtcNow.Ticks.ToString(CultureInfo.InvariantCulture));
-        var start = Stopwatch.GetTimestamp();
+        var due = TimeSpan.Zero;
+        var clock = Stopwatch.StartNew();
         for (var i = 0; i < options.Count; i++)
         {
-            // A schedule, not a sleep after each report: the pace does not drift with the cost of a report.
-            var wait = (interval * i) - Stopwatch.GetElapsedTime(start);
+            var wait = due - clock.Elapsed;
             if (wait > TimeSpan.Zero)
             {
                 Thread.Sleep(wait);
             }
 
-            Console.WriteLine("id:" + side.Message($"paced report {i}"));
+            var id = side.Message($"paced report {i}");
+            if (i == 0)
+            {
+                Console.WriteLine("start:" + DateTime.UtcNow.Ticks.ToString(CultureInfo.InvariantCulture));
+            }
+
+            Console.WriteLine("id:" + id);
+            due = due + interval > clock.Elapsed ? due + interval : clock.Elapsed;
         }
 
         Console.WriteLine("end:" + DateTime.UtcNow.Ticks.ToString(CultureInfo.InvariantCulture));

@@ -9,8 +9,13 @@ namespace ErrorReporting.DeliveryFaults;
 /// <param name="Name">The name for <c>--scenario</c>.</param>
 /// <param name="Title">The first column of the table.</param>
 /// <param name="EveryReportAccepted">Whether ErrorReporting promises to accept every report here (its queue never fills).</param>
+/// <param name="FlushWithinTimeout">
+/// Whether ErrorReporting's <c>FlushAsync(10 s)</c> must return <see langword="true"/> here: for the paced scenarios, whose
+/// backlog is 50 or 200 envelopes; not for 10,000 reports, whose delivery time depends on the machine (then the flush
+/// returning <see langword="false"/> at its timeout is correct, and the parent keeps counting after it).
+/// </param>
 /// <param name="Run">Runs one side.</param>
-internal sealed record Scenario(string Name, string Title, bool EveryReportAccepted, Func<Scenario, Side, RunSettings, Task<Row>> Run);
+internal sealed record Scenario(string Name, string Title, bool EveryReportAccepted, bool FlushWithinTimeout, Func<Scenario, Side, RunSettings, Task<Row>> Run);
 
 /// <summary>How long the parent waits for a run to settle.</summary>
 /// <param name="QuietPeriod">After the child's flush returned: stop waiting once no event arrived for this long.</param>
@@ -42,17 +47,17 @@ internal static class Scenarios
 
     public static IReadOnlyList<Scenario> All { get; } =
     [
-        new("refused", "connection refused for 3 s, no cache", true, (s, side, settings) => RefusedAsync(s, side, settings, withCache: false)),
-        new("refused-cache", "connection refused for 3 s, with cache", true, (s, side, settings) => RefusedAsync(s, side, settings, withCache: true)),
-        new("503", "five 503s, then 200", true, (s, side, settings) => ServerErrorsAsync(s, side, settings, 503)),
-        new("500", "five 500s, then 200", true, (s, side, settings) => ServerErrorsAsync(s, side, settings, 500)),
-        new("429", "429 with X-Sentry-Rate-Limits and Retry-After: 3, for 3 s", true, RateLimitedAsync),
-        new("sigkill", "SIGKILL with cache after 200 paced reports while down, then a restart", true, KilledAsync),
-        new("load-20000", "10,000 reports from 8 threads, queues at 20,000", true, (s, side, settings) => LoadAsync(s, side, settings, queue: 20_000)),
-        new("load-default", "10,000 reports from 8 threads, default queues", false, (s, side, settings) => LoadAsync(s, side, settings, queue: null)),
+        new("refused", "connection refused for 3 s, no cache", true, true, (s, side, settings) => RefusedAsync(s, side, settings, withCache: false)),
+        new("refused-cache", "connection refused for 3 s, with cache", true, true, (s, side, settings) => RefusedAsync(s, side, settings, withCache: true)),
+        new("503", "five 503s, then 200", true, true, (s, side, settings) => ServerErrorsAsync(s, side, settings, 503)),
+        new("500", "five 500s, then 200", true, true, (s, side, settings) => ServerErrorsAsync(s, side, settings, 500)),
+        new("429", "429 with X-Sentry-Rate-Limits and Retry-After: 3, for 3 s", true, true, RateLimitedAsync),
+        new("sigkill", "SIGKILL with cache after 200 paced reports while down, then a restart", true, true, KilledAsync),
+        new("load-20000", "10,000 reports from 8 threads, queues at 20,000", true, false, (s, side, settings) => LoadAsync(s, side, settings, queue: 20_000)),
+        new("load-default", "10,000 reports from 8 threads, default queues", false, false, (s, side, settings) => LoadAsync(s, side, settings, queue: null)),
     ];
 
-    /// <summary>Nothing listens on the DSN's port until 3 s after the first report; then the server starts there.</summary>
+    /// <summary>Nothing listens on the DSN's port until 3 s after the first report returned; then the server starts there.</summary>
     private static async Task<Row> RefusedAsync(Scenario scenario, Side side, RunSettings settings, bool withCache)
     {
         var port = FreePort();
@@ -71,7 +76,7 @@ internal static class Scenarios
         var recovery = DateTimeOffset.UtcNow;
         var notes = new List<string>();
         var problems = new List<string>();
-        await FinishAsync(side, child, server, settings, notes, problems);
+        await FinishAsync(scenario, side, child, server, settings, notes, problems);
         if (cache is not null)
         {
             notes.Add($"cache files left: {cache.EnvelopeFiles()}");
@@ -89,7 +94,7 @@ internal static class Scenarios
         await child.WaitForLineAsync("ready", s_childReady);
         var notes = new List<string>();
         var problems = new List<string>();
-        await FinishAsync(side, child, server, settings, notes, problems);
+        await FinishAsync(scenario, side, child, server, settings, notes, problems);
 
         var requests = server.Requests.OrderBy(r => r.Sequence).ToList();
         var recovery = requests.Skip(ServerErrors).FirstOrDefault(r => r.StatusCode == 200)?.ReceivedAt;
@@ -110,7 +115,7 @@ internal static class Scenarios
         await child.WaitForLineAsync("ready", s_childReady);
         var notes = new List<string>();
         var problems = new List<string>();
-        await FinishAsync(side, child, server, settings, notes, problems);
+        await FinishAsync(scenario, side, child, server, settings, notes, problems);
 
         DateTimeOffset? recovery = null;
         if (window.First is { } first)
@@ -177,7 +182,7 @@ internal static class Scenarios
         var recovery = DateTimeOffset.UtcNow;
         using var second = ChildProcess.Start(new ChildOptions { Side = side, Dsn = dsn, Cache = cache.Path, DeliverOnly = true });
         await second.WaitForLineAsync("ready", s_childReady);
-        await FinishAsync(side, second, server, settings, notes, problems, returned);
+        await FinishAsync(scenario, side, second, server, settings, notes, problems, returned);
         notes.Add($"cache files at the kill: {cachedAtKill}, after the restart: {cache.EnvelopeFiles()}");
         return Count(scenario, side, KilledReports, returned, server, recovery, notes, problems);
     }
@@ -199,7 +204,7 @@ internal static class Scenarios
         var notes = new List<string>();
         var problems = new List<string>();
         notes.Add($"calls took {await child.WaitForLineAsync("calls:", s_childDone)} s");
-        await FinishAsync(side, child, server, settings, notes, problems);
+        await FinishAsync(scenario, side, child, server, settings, notes, problems);
         notes.Add("s from the first report");
         return Count(scenario, side, LoadReports, child.Ids, server, firstReport, notes, problems, child.LastReport);
     }
@@ -217,13 +222,13 @@ internal static class Scenarios
     /// Waits for the child's flush, then until every returned id arrived, or nothing arrived for the quiet period, or
     /// the settle bound passed; then closes the child (its SDK flushes for ShutdownTimeout on the way out).
     /// </summary>
-    private static async Task FinishAsync(Side side, ChildProcess child, SentryTestServer server, RunSettings settings, List<string> notes, List<string> problems, IReadOnlyList<string>? returnedElsewhere = null)
+    private static async Task FinishAsync(Scenario scenario, Side side, ChildProcess child, SentryTestServer server, RunSettings settings, List<string> notes, List<string> problems, IReadOnlyList<string>? returnedElsewhere = null)
     {
         var flushed = (await child.WaitForLineAsync("flushed:", s_childDone)).Split(' ');
         notes.Add(side == Side.Sdk
             ? $"FlushAsync(10 s) returned after {flushed[1]} s"
             : $"FlushAsync(10 s) {flushed[0].ToLowerInvariant()} after {flushed[1]} s");
-        if (side == Side.ErrorReporting && flushed[0] != bool.TrueString)
+        if (side == Side.ErrorReporting && scenario.FlushWithinTimeout && flushed[0] != bool.TrueString)
         {
             problems.Add("FlushAsync(10 s) returned false");
         }
