@@ -15,6 +15,7 @@ internal sealed class ChildProcess : IDisposable
     private readonly object _gate = new();
     private readonly List<string> _lines = [];
     private readonly List<string> _ids = [];
+    private readonly List<DateTimeOffset> _idTimes = [];
     private readonly List<string> _errors = [];
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -29,6 +30,15 @@ internal sealed class ChildProcess : IDisposable
             {
                 return [.. _ids];
             }
+        }
+    }
+
+    /// <summary>Gets the accepted ids whose line arrived before <paramref name="moment"/> (the reports made before it).</summary>
+    public IReadOnlyList<string> AcceptedIdsBefore(DateTimeOffset moment)
+    {
+        lock (_gate)
+        {
+            return [.. _ids.Where((id, i) => id != s_emptyId && _idTimes[i] < moment)];
         }
     }
 
@@ -223,6 +233,7 @@ internal sealed class ChildProcess : IDisposable
             if (line.StartsWith("id:", StringComparison.Ordinal))
             {
                 _ids.Add(line[3..]);
+                _idTimes.Add(DateTimeOffset.UtcNow);
             }
             else
             {

@@ -82,7 +82,7 @@ internal static class Scenarios
             notes.Add($"cache files left: {cache.EnvelopeFiles()}");
         }
 
-        return Count(scenario, side, PacedReports, child.Ids, server, recovery, notes, problems, child.LastReport);
+        return Count(scenario, side, PacedReports, child.Ids, server, recovery, notes, problems, child.LastReport, recovery is { } r ? child.AcceptedIdsBefore(r) : null);
     }
 
     /// <summary>The first five requests are answered with <paramref name="status"/>, the rest normally.</summary>
@@ -99,7 +99,7 @@ internal static class Scenarios
         var requests = server.Requests.OrderBy(r => r.Sequence).ToList();
         var recovery = requests.Skip(ServerErrors).FirstOrDefault(r => r.StatusCode == 200)?.ReceivedAt;
         notes.Add($"{requests.Count} requests");
-        return Count(scenario, side, PacedReports, child.Ids, server, recovery, notes, problems, child.LastReport);
+        return Count(scenario, side, PacedReports, child.Ids, server, recovery, notes, problems, child.LastReport, recovery is { } r ? child.AcceptedIdsBefore(r) : null);
     }
 
     /// <summary>
@@ -129,7 +129,7 @@ internal static class Scenarios
             }
         }
 
-        return Count(scenario, side, PacedReports, child.Ids, server, recovery, notes, problems, child.LastReport);
+        return Count(scenario, side, PacedReports, child.Ids, server, recovery, notes, problems, child.LastReport, recovery is { } r ? child.AcceptedIdsBefore(r) : null);
     }
 
     /// <summary>
@@ -184,7 +184,7 @@ internal static class Scenarios
         await second.WaitForLineAsync("ready", s_childReady);
         await FinishAsync(scenario, side, second, server, settings, notes, problems, returned);
         notes.Add($"cache files at the kill: {cachedAtKill}, after the restart: {cache.EnvelopeFiles()}");
-        return Count(scenario, side, KilledReports, returned, server, recovery, notes, problems);
+        return Count(scenario, side, KilledReports, returned, server, recovery, notes, problems, backlog: [.. returned.Where(id => id != SentryId.Empty.ToString())]);
     }
 
     /// <summary>10,000 fresh exceptions reported from 8 threads at once against a healthy server; timed from the first report.</summary>
@@ -261,7 +261,7 @@ internal static class Scenarios
         await child.CloseAsync(s_childClose);
     }
 
-    private static Row Count(Scenario scenario, Side side, int reported, IReadOnlyList<string> returned, SentryTestServer server, DateTimeOffset? recovery, List<string> notes, List<string> problems, DateTimeOffset? lastReport = null)
+    private static Row Count(Scenario scenario, Side side, int reported, IReadOnlyList<string> returned, SentryTestServer server, DateTimeOffset? recovery, List<string> notes, List<string> problems, DateTimeOffset? lastReport = null, IReadOnlyList<string>? backlog = null)
     {
         var empty = SentryId.Empty.ToString();
         var accepted = returned.Where(id => id != empty).ToHashSet();
@@ -272,6 +272,15 @@ internal static class Scenarios
         var unexpected = received.Where(r => !accepted.Contains(r.Key)).Sum(r => r.Value);
         var lastDelivery = events.Where(e => e.EventId is { } id && accepted.Contains(id)).Select(e => (DateTimeOffset?)e.Envelope.ReceivedAt).Max();
         double? seconds = lastDelivery is { } last && recovery is { } from ? Math.Max(0, (last - from).TotalSeconds) : null;
+        if (backlog is { Count: > 0 } && recovery is { } recovered)
+        {
+            var before = backlog.ToHashSet();
+            var backlogDelivered = events.Where(e => e.EventId is { } id && before.Contains(id)).ToList();
+            notes.Add(backlogDelivered.Count == 0
+                ? $"backlog (accepted before recovery): 0 of {before.Count} delivered"
+                : string.Create(CultureInfo.InvariantCulture, $"backlog (accepted before recovery): {backlogDelivered.Select(e => e.EventId).Distinct().Count()} of {before.Count} delivered, the last {Math.Max(0, (backlogDelivered.Max(e => e.Envelope.ReceivedAt) - recovered).TotalSeconds):0.00} s after recovery"));
+        }
+
         if (lastDelivery is { } lastDelivered && lastReport is { } lastReported)
         {
             notes.Add(string.Create(CultureInfo.InvariantCulture, $"last delivery {Math.Max(0, (lastDelivered - lastReported).TotalSeconds):0.00} s after the last report"));
