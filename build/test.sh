@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# The test command (README, CI): restore, build everything with warnings as errors, run every test project.
+# The test command (README, CI): installs what the tests need when it is missing (build/install-prerequisites.sh),
+# restores, builds everything with warnings as errors and runs every test project.
 # Results (TRX) go to artifacts/test-results; extra arguments are passed to `dotnet test` (e.g. --filter).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+./build/install-prerequisites.sh
 
 results=artifacts/test-results
 rm -rf "$results"

@@ -7,7 +7,7 @@ namespace TutorialApp;
 
 /// <summary>
 /// Where the tutorial's events go, decided before the reporter is built: to the Sentry project of a configured DSN
-/// (<c>Sentry:Dsn</c> or <c>SENTRY_DSN</c>), else to the app itself, which hosts a Sentry-compatible envelope
+/// (<c>Sentry:Dsn</c>, or <c>SENTRY_DSN</c> when that key is absent), else to the app itself, which hosts a Sentry-compatible envelope
 /// endpoint (<see cref="SentryEnvelopeReceiver"/>) and shows what it received at <c>/issues</c>.
 /// </summary>
 internal sealed class EventDestination
@@ -33,6 +33,9 @@ internal sealed class EventDestination
     /// <summary>Gets the host of the configured DSN (never its key), or <see langword="null"/>.</summary>
     public string? SentryHost { get; }
 
+    /// <summary>Gets why the configured DSN cannot be used (without its key), or <see langword="null"/>.</summary>
+    public string? Problem { get; private init; }
+
     /// <summary>Gets the path of the embedded envelope endpoint.</summary>
     public static string EnvelopePath => $"/api/{ProjectId}/envelope/";
 
@@ -42,19 +45,27 @@ internal sealed class EventDestination
     /// </summary>
     public static EventDestination Configure(WebApplicationBuilder builder)
     {
-        var configuredDsn = builder.Configuration["Sentry:Dsn"];
-        if (string.IsNullOrWhiteSpace(configuredDsn))
-        {
-            configuredDsn = Environment.GetEnvironmentVariable("SENTRY_DSN");
-        }
+        // As the SDK reads it: Sentry:Dsn, else (only when that key is absent) the SENTRY_DSN variable. A blank
+        // Sentry:Dsn means "no DSN" here, and the app then sets the embedded one.
+        var source = builder.Configuration["Sentry:Dsn"] is null ? "SENTRY_DSN" : "Sentry:Dsn";
+        var configuredDsn = builder.Configuration["Sentry:Dsn"] ?? Environment.GetEnvironmentVariable("SENTRY_DSN");
 
         var listenUrl = FixListenUrl(builder);
         if (!string.IsNullOrWhiteSpace(configuredDsn))
         {
-            return new EventDestination(null, null, Uri.TryCreate(configuredDsn.Trim(), UriKind.Absolute, out var dsn) ? dsn.Host : "(an invalid DSN)");
+            // The SDK would throw at start with a stack trace; the app says what is wrong instead (never the key).
+            return Uri.TryCreate(configuredDsn.Trim(), UriKind.Absolute, out var dsn) && DsnProblem(dsn) is null
+                ? new EventDestination(null, null, dsn.Host)
+                : new EventDestination(null, null, null)
+                {
+                    Problem = $"{source} is not a valid DSN: it {(dsn is null ? "is not an absolute URL" : DsnProblem(dsn))}. Expected https://<public key>@<host>/<project id>.",
+                };
         }
 
-        var publicKey = Guid.NewGuid().ToString("N");
+        // Random per run unless Tutorial:PublicKey fixes it (to point another program's DSN at this app).
+        var publicKey = builder.Configuration["Tutorial:PublicKey"] is { } configuredKey && !string.IsNullOrWhiteSpace(configuredKey)
+            ? configuredKey.Trim()
+            : Guid.NewGuid().ToString("N");
         var embeddedDsn = string.Create(CultureInfo.InvariantCulture, $"http://{publicKey}@{ReachableHost(listenUrl)}:{listenUrl.Port}/{ProjectId}");
         return new EventDestination(new SentryEnvelopeReceiver(publicKey, ProjectId), embeddedDsn, null);
     }
@@ -84,6 +95,22 @@ internal sealed class EventDestination
 
         builder.WebHost.UseUrls(urls);
         return listenUrl;
+    }
+
+    /// <summary>What the SDK would refuse in a DSN, or <see langword="null"/>.</summary>
+    private static string? DsnProblem(Uri dsn)
+    {
+        if (dsn.Scheme is not ("http" or "https"))
+        {
+            return "is not an http(s) URL";
+        }
+
+        if (dsn.UserInfo.Split(':')[0].Length == 0)
+        {
+            return "has no public key";
+        }
+
+        return dsn.AbsolutePath.TrimEnd('/').Split('/')[^1].Length == 0 ? "has no project id" : null;
     }
 
     /// <summary>The address the reporter uses to reach the app: a wildcard or a name means loopback.</summary>

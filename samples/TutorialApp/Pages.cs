@@ -21,6 +21,9 @@ internal static class Pages
         th { background: #faf9fb; } .level-error, .handled-no { color: #c0263b; font-weight: 600; } .level-info { color: #2562d4; } .handled-yes { color: #2c7a3f; font-weight: 600; }
         .frame-app { font-weight: 600; } .frame-lib { color: #6c5f7c; } .box { border: 1px solid #e7e1ec; border-radius: 6px; padding: .75rem 1rem; margin: 1rem 0; }
         pre { background: #faf9fb; padding: 1rem; overflow-x: auto; }
+        form#search { margin: 1rem 0; } form#search input { font-family: ui-monospace, monospace; font-size: 1rem; padding: .4rem; }
+        td.time, td.id { white-space: nowrap; }
+        .notice { border-left: 4px solid #c0263b; padding: .5rem 1rem; background: #fdf2f4; }
         """;
 
     private const string Script = """
@@ -34,11 +37,14 @@ internal static class Pages
               const body = await response.json();
               const id = body.eventId || response.headers.get('X-Sentry-Event-Id');
               output.textContent = 'HTTP ' + response.status + ', event id ';
-              const link = document.createElement('a');
-              link.href = '/issues/' + encodeURIComponent(id);
-              link.className = 'id';
-              link.textContent = id;
-              output.append(link);
+              // The id links to its page when the app receives its events itself; with a DSN they are in Sentry.
+              const shown = document.createElement(button.closest('.actions').dataset.embedded === 'true' ? 'a' : 'span');
+              if (shown.tagName === 'A') {
+                shown.href = '/issues/' + encodeURIComponent(id);
+              }
+              shown.className = 'id';
+              shown.textContent = id;
+              output.append(shown);
               output.dataset.eventId = id;
             } catch (error) {
               output.textContent = 'failed: ' + error;
@@ -53,57 +59,84 @@ internal static class Pages
         html.Append("<h1>ErrorReporting tutorial</h1>")
             .Append("<p class=\"muted\">Capturing errors with ErrorReporting.AspNetCore, as in Sentry's backend tutorial. ")
             .Append(Destination(destination)).Append("</p>")
-            .Append("<div class=\"actions\">");
+            .Append("<div class=\"actions\" data-embedded=\"").Append(destination.Receiver is null ? "false" : "true").Append("\">");
         Action(html, "handled", "/handled", "Report a handled error", "The endpoint throws, catches and calls <code>ReportHandled</code>: <em>handled: yes</em>.");
-        Action(html, "unhandled", "/unhandled", "Throw an unhandled error", "Nobody catches it: the integration reports it (<em>handled: no</em>) and the ProblemDetails response carries the id.");
+        Action(html, "unhandled", "/unhandled?orderId=42", "Throw an unhandled error", "Nobody catches it: the integration reports it (<em>handled: no</em>) and the ProblemDetails response carries the id.");
         Action(html, "message", "/message", "Send a message", "<code>ReportMessage</code>: an event without an exception.");
-        html.Append("</div><p><a href=\"/issues\">Open the issue stream</a> · endpoints: <a href=\"/handled\">/handled</a>, <a href=\"/unhandled\">/unhandled</a>, <a href=\"/message\">/message</a></p>")
+        html.Append("</div><p><a href=\"/issues\">Open the issue stream</a> and find an event by the id shown here (paste it into the search box) · endpoints: <a href=\"/handled\">/handled</a>, <a href=\"/unhandled?orderId=42\">/unhandled</a>, <a href=\"/message\">/message</a></p>")
             .Append("<script>").Append(Script).Append("</script>");
         return Layout("ErrorReporting tutorial", html.ToString());
     }
 
-    public static string IssueList(EventDestination destination)
+    /// <summary>The issue stream: a search box, the received events newest first, and the requests the endpoint refused.</summary>
+    /// <param name="destination">Where events go.</param>
+    /// <param name="search">What was searched for and why it led here (not found, not an id), or <see langword="null"/>.</param>
+    public static string IssueList(EventDestination destination, IssueSearch? search = null)
     {
         var html = new StringBuilder("<h1>Issue stream</h1>");
         if (destination.Receiver is not { } receiver)
         {
-            html.Append("<p>").Append(Destination(destination)).Append(" Open the project's Issues page in Sentry to see them; this page lists events only when the app receives them itself (no DSN configured).</p>");
+            html.Append("<p id=\"destination\">").Append(Destination(destination))
+                .Append(" Open the project's Issues page in Sentry to see them (search <code>id:&lt;event id&gt;</code> there); this page lists events only when the app receives them itself (no DSN configured).</p>");
             return Layout("Issue stream", html.ToString());
         }
 
+        SearchBox(html, search);
         var events = receiver.Events;
-        html.Append("<p class=\"muted\">").Append(Destination(destination)).Append(' ')
+        html.Append("<p class=\"muted\" id=\"destination\">").Append(Destination(destination)).Append(' ')
             .Append(events.Count.ToString(CultureInfo.InvariantCulture)).Append(" event(s), newest first. <a href=\"/issues\">Refresh</a></p>");
         if (events.Count == 0)
         {
             html.Append("<p id=\"no-events\">No events yet: <a href=\"/\">go back</a> and press a button.</p>");
-            return Layout("Issue stream", html.ToString());
         }
-
-        html.Append("<table id=\"issues\"><thead><tr><th>Time (UTC)</th><th>Level</th><th>Handled</th><th>Title</th><th>Event id</th><th>Environment</th><th>Release</th></tr></thead><tbody>");
-        for (var i = events.Count - 1; i >= 0; i--)
+        else
         {
-            var received = events[i];
-            var handled = HandledText(received);
-            html.Append("<tr class=\"issue\" data-event-id=\"").Append(E(received.EventId)).Append("\" data-handled=\"").Append(E(handled)).Append("\">")
-                .Append("<td>").Append(E(TimeOf(received))).Append("</td>")
-                .Append("<td class=\"level-").Append(E(received.Level)).Append("\">").Append(E(received.Level)).Append("</td>")
-                .Append("<td class=\"handled handled-").Append(handled == "—" ? "none" : handled).Append("\">").Append(E(handled)).Append("</td>")
-                .Append("<td><a href=\"/issues/").Append(E(received.EventId)).Append("\">").Append(E(TitleOf(received))).Append("</a>")
-                .Append(received.Transaction is { } transaction ? $"<div class=\"muted\">{E(transaction)}</div>" : "").Append("</td>")
-                .Append("<td class=\"id\">").Append(E(received.EventId)).Append("</td>")
-                .Append("<td>").Append(E(received.Environment)).Append("</td>")
-                .Append("<td>").Append(E(received.Release)).Append("</td></tr>");
+            html.Append("<table id=\"issues\"><thead><tr><th>Time (UTC)</th><th>Level</th><th>Handled</th><th>Title</th><th>Event id</th><th>Environment</th><th>Release</th></tr></thead><tbody>");
+            for (var i = events.Count - 1; i >= 0; i--)
+            {
+                var received = events[i];
+                var handled = HandledText(received);
+                html.Append("<tr class=\"issue\" data-event-id=\"").Append(E(received.EventId)).Append("\" data-handled=\"").Append(E(handled)).Append("\">")
+                    .Append("<td class=\"time\">").Append(E(TimeOf(received))).Append("</td>")
+                    .Append("<td class=\"level level-").Append(E(received.Level)).Append("\">").Append(E(received.Level)).Append("</td>")
+                    .Append("<td class=\"handled handled-").Append(handled == "—" ? "none" : handled).Append("\">").Append(E(handled)).Append("</td>")
+                    .Append("<td class=\"title\"><a href=\"/issues/").Append(E(received.EventId)).Append("\">").Append(E(TitleOf(received))).Append("</a>")
+                    .Append(received.Transaction is { } transaction ? $"<div class=\"muted\">{E(transaction)}</div>" : "").Append("</td>")
+                    .Append("<td class=\"id\">").Append(E(received.EventId)).Append("</td>")
+                    .Append("<td class=\"environment\">").Append(E(received.Environment)).Append("</td>")
+                    .Append("<td class=\"release\">").Append(E(received.Release)).Append("</td></tr>");
+            }
+
+            html.Append("</tbody></table>");
         }
 
-        html.Append("</tbody></table>");
+        // The endpoint's own errors are data too: what it refused, and why, as the sender was told.
+        var refused = receiver.Rejections;
+        if (refused.Count > 0)
+        {
+            html.Append("<h2>Refused requests</h2><p class=\"muted\">Requests the envelope endpoint answered with an error, as Sentry would (the sender got the status and the reason as <code>{\"detail\": …}</code>).</p>")
+                .Append("<table id=\"refused\"><thead><tr><th>Time (UTC)</th><th>Status</th><th>Request</th><th>Reason</th></tr></thead><tbody>");
+            for (var i = refused.Count - 1; i >= 0; i--)
+            {
+                var rejection = refused[i];
+                html.Append("<tr class=\"refused\"><td>").Append(E(rejection.ReceivedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture))).Append("</td>")
+                    .Append("<td class=\"status\">").Append(rejection.StatusCode.ToString(CultureInfo.InvariantCulture)).Append("</td>")
+                    .Append("<td><code>").Append(E(rejection.Method)).Append(' ').Append(E(rejection.Path)).Append("</code></td>")
+                    .Append("<td class=\"reason\">").Append(E(rejection.Reason)).Append("</td></tr>");
+            }
+
+            html.Append("</tbody></table>");
+        }
+
         return Layout("Issue stream", html.ToString());
     }
 
+    /// <summary>An event's page, or <see langword="null"/> when no event with that id has arrived.</summary>
+    /// <param name="destination">Where events go.</param>
+    /// <param name="eventId">The event id in any form <see cref="EventIds.Normalize"/> accepts.</param>
     public static string? IssueDetails(EventDestination destination, string eventId)
     {
-        var received = destination.Receiver?.Events.LastOrDefault(e => string.Equals(e.EventId, eventId, StringComparison.OrdinalIgnoreCase));
-        if (received is null)
+        if (Find(destination, eventId) is not { } received)
         {
             return null;
         }
@@ -120,7 +153,8 @@ internal static class Pages
         Row(html, "Transaction", received.Transaction);
         Row(html, "Environment", received.Environment);
         Row(html, "Release", received.Release);
-        Row(html, "SDK", $"{received.SdkName} {received.SdkVersion}");
+        Row(html, "SDK", received.SdkName, "sdk-name");
+        Row(html, "SDK version", received.SdkVersion, "sdk-version");
         html.Append("</tbody></table>");
 
         if (received.Exceptions.Count > 0)
@@ -139,11 +173,11 @@ internal static class Pages
                     {
                         var frame = value.Frames[f];
                         var function = frame.Module is null ? frame.Function : $"{frame.Module}.{frame.Function}";
-                        html.Append("<li class=\"").Append(frame.InApp == true ? "frame-app" : "frame-lib").Append("\"><code>").Append(E(function)).Append("</code>");
-                        if (frame.FileName is not null || frame.AbsolutePath is not null)
+                        html.Append("<li class=\"frame ").Append(frame.InApp == true ? "frame-app" : "frame-lib").Append("\" data-function=\"").Append(E(function)).Append("\"><code>").Append(E(function)).Append("</code>");
+                        if (Location(frame) is { } location)
                         {
-                            html.Append(" <span class=\"muted\">in ").Append(E(frame.FileName ?? frame.AbsolutePath))
-                                .Append(frame.LineNumber is { } line ? string.Create(CultureInfo.InvariantCulture, $":{line}") : "").Append("</span>");
+                            html.Append(" <span class=\"muted\">in</span> <code class=\"location\"").Append(frame.AbsolutePath is { } absolutePath ? $" title=\"{E(absolutePath)}\"" : "").Append('>')
+                                .Append(E(location)).Append("</code>");
                         }
 
                         html.Append("</li>");
@@ -170,33 +204,56 @@ internal static class Pages
         if (received.Request is { } request)
         {
             html.Append("<h2>Request</h2><table id=\"request\"><tbody>");
-            Row(html, "Method", request.Method);
-            Row(html, "URL", request.Url);
-            Row(html, "Query string", request.QueryString);
-            foreach (var header in request.Headers.OrderBy(h => h.Key, StringComparer.OrdinalIgnoreCase))
-            {
-                Row(html, header.Key, header.Value);
-            }
-
+            Row(html, "Method", request.Method, "request-method");
+            Row(html, "URL", request.Url, "request-url");
+            Row(html, "Query string", request.QueryString, "request-query");
             html.Append("</tbody></table>");
+            if (request.Headers.Count > 0)
+            {
+                html.Append("<h3>Headers</h3><table id=\"request-headers\"><tbody>");
+                foreach (var header in request.Headers.OrderBy(h => h.Key, StringComparer.OrdinalIgnoreCase))
+                {
+                    Row(html, header.Key, header.Value);
+                }
+
+                html.Append("</tbody></table>");
+            }
         }
 
-        if (received.User is { } user)
+        // The SDK sends a user id of its own (the installation id) on every event; name, e-mail and IP address only
+        // with SendDefaultPii.
+        if (received.User is { } user && (user.Id ?? user.Username ?? user.Email ?? user.IpAddress) is not null)
         {
-            html.Append("<h2>User</h2><table><tbody>");
-            Row(html, "Id", user.Id);
-            Row(html, "User name", user.Username);
-            Row(html, "E-mail", user.Email);
-            Row(html, "IP address", user.IpAddress);
+            html.Append("<h2>User</h2><table id=\"user\"><tbody>");
+            Row(html, "Id", user.Id, "user-id");
+            Row(html, "User name", user.Username, "user-name");
+            Row(html, "E-mail", user.Email, "user-email");
+            Row(html, "IP address", user.IpAddress, "user-ip");
             html.Append("</tbody></table>");
+            if ((user.Username ?? user.Email ?? user.IpAddress) is null)
+            {
+                html.Append("<p class=\"muted\" id=\"user-note\">Only an id: the SDK sends the user's name, e-mail and IP address only with <code>Sentry:SendDefaultPii</code> on.</p>");
+            }
         }
 
         html.Append("<details><summary>Event JSON as received</summary><pre>").Append(E(Indent(received.RawJson))).Append("</pre></details>");
         return Layout(TitleOf(received), html.ToString());
     }
 
+    /// <summary>The page of an event id that has not arrived.</summary>
     public static string NotFound(string eventId)
-        => Layout("Event not found", $"<h1>Event not found</h1><p>No event <code>{E(eventId)}</code> has arrived (yet). <a href=\"/issues\">Back to the issue stream</a></p>");
+        => Layout("Event not found", $"<h1>Event not found</h1><p id=\"search-result\">No event with this id: <code>{E(eventId)}</code>. <a href=\"/issues\">Back to the issue stream</a></p>");
+
+    /// <summary>The received event with that id (the payload's or the envelope header's), or <see langword="null"/>.</summary>
+    public static ReceivedEvent? Find(EventDestination destination, string eventId)
+    {
+        if (destination.Receiver is not { } receiver || EventIds.Normalize(eventId) is not { } id)
+        {
+            return null;
+        }
+
+        return receiver.Events.LastOrDefault(e => EventIds.Normalize(e.EventId) == id || EventIds.Normalize(e.EnvelopeEventId) == id);
+    }
 
     /// <summary>Handled yes/no as Sentry derives it: from the mechanism of the last exception value; "—" when there is none.</summary>
     public static string HandledText(ReceivedEvent received) => received.Handled switch
@@ -217,6 +274,32 @@ internal static class Pages
         => destination.Receiver is not null
             ? $"No DSN is configured, so events go to this app itself: its Sentry-compatible endpoint <code>{E(EventDestination.EnvelopePath)}</code> receives them."
             : $"A DSN is configured: events go to Sentry at <strong>{E(destination.SentryHost)}</strong>.";
+
+    /// <summary><c>file:line</c> of a frame (the file name the SDK sent, else the last part of <c>abs_path</c>), or <see langword="null"/>.</summary>
+    private static string? Location(ReceivedStackFrame frame)
+    {
+        var file = string.IsNullOrEmpty(frame.FileName) ? Path.GetFileName(frame.AbsolutePath) : frame.FileName;
+        if (string.IsNullOrEmpty(file))
+        {
+            return null;
+        }
+
+        return frame.LineNumber is { } line ? string.Create(CultureInfo.InvariantCulture, $"{file}:{line}") : file;
+    }
+
+    private static void SearchBox(StringBuilder html, IssueSearch? search)
+    {
+        html.Append("<form id=\"search\" method=\"get\" action=\"/issues\" role=\"search\">")
+            .Append("<label for=\"search-id\">Find an event by its id</label> ")
+            .Append("<input id=\"search-id\" name=\"id\" type=\"search\" size=\"40\" autocomplete=\"off\" spellcheck=\"false\" placeholder=\"paste an event id (dashes and capitals are fine)\" value=\"")
+            .Append(E(search?.Query)).Append("\"> <button id=\"search-button\" type=\"submit\">Find</button></form>");
+        if (search is not null)
+        {
+            html.Append("<p id=\"search-result\" class=\"notice\">").Append(search.NotAnId
+                ? $"Not an event id: <code>{E(search.Query)}</code> (an event id is 32 hexadecimal digits; dashes, braces and capitals are ignored)."
+                : $"No event with this id: <code>{E(search.EventId)}</code>. It may not have arrived yet: <a href=\"/issues?id={E(Uri.EscapeDataString(search.Query))}\">search again</a>.").Append("</p>");
+        }
+    }
 
     private static void Action(StringBuilder html, string name, string endpoint, string label, string explanation)
         => html.Append("<button id=\"").Append(name).Append("-button\" data-endpoint=\"").Append(endpoint).Append("\" data-output=\"").Append(name).Append("-id\">")

@@ -1,6 +1,7 @@
 // The tutorial app: Sentry's backend "capturing errors" tutorial with ErrorReporting.AspNetCore over the Sentry SDK.
 //   dotnet run --project samples/TutorialApp            → http://127.0.0.1:5080 (or --urls http://127.0.0.1:<port>)
-// Without a DSN (Sentry:Dsn or SENTRY_DSN), the app sends its events to itself and lists them at /issues.
+// Without a DSN (Sentry:Dsn or SENTRY_DSN), the app sends its events to itself and lists them at /issues; with one,
+// they go to that Sentry project. Sentry:EnableSpotlight also sends them to a local Spotlight sidecar.
 using System.Globalization;
 using ErrorReporting;
 using TutorialApp;
@@ -11,6 +12,12 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 // Where the app listens and where its events go are fixed before the reporter is built: the embedded DSN points at
 // the app's own port.
 var destination = EventDestination.Configure(builder);
+if (destination.Problem is { } problem)
+{
+    Console.Error.WriteLine($"TutorialApp cannot start: {problem}");
+    return 1;
+}
+
 builder.Services.AddSingleton(destination);
 
 // One line: the Sentry SDK with its ASP.NET Core integration, ErrorReporting's delivery engine and exception handler,
@@ -29,7 +36,7 @@ builder.Services.AddProblemDetails();
 var app = builder.Build();
 app.UseExceptionHandler();
 
-app.MapGet("/", () => Results.Content(Pages.Home(destination), "text/html; charset=utf-8"));
+app.MapGet("/", () => Html(Pages.Home(destination)));
 
 // Handled: the code catches the exception and reports it itself (handled: yes).
 app.MapGet("/handled", (IErrorReporter reporter) =>
@@ -48,11 +55,11 @@ app.MapGet("/handled", (IErrorReporter reporter) =>
 
 // Unhandled: nobody catches it. The integration's exception handler reports it (handled: no), and the ProblemDetails
 // response and the X-Sentry-Event-Id header carry the event id.
-app.MapGet("/unhandled", () =>
+app.MapGet("/unhandled", (int? orderId) =>
 {
     // The request's scope (Sentry.AspNetCore pushes one per request): the handler's event carries the tag.
     SentrySdk.ConfigureScope(scope => scope.SetTag("tutorial.step", "unhandled"));
-    Checkout.Run(orderId: 42);
+    Checkout.Run(orderId ?? 42);
     return Results.Ok();
 });
 
@@ -64,21 +71,40 @@ app.MapGet("/message", (IErrorReporter reporter) =>
 });
 
 // The issue stream of the embedded receiver. Flushing first (it returns as soon as the events were delivered) makes
-// what was just reported show up.
-app.MapGet("/issues", async (IErrorReporter reporter, CancellationToken cancellationToken) =>
+// what was just reported show up. ?id=<pasted event id> is the search box: it opens that event's page, or says why not.
+app.MapGet("/issues", async (string? id, IErrorReporter reporter, CancellationToken cancellationToken) =>
 {
     await FlushEmbeddedAsync(reporter, cancellationToken);
-    return Results.Content(Pages.IssueList(destination), "text/html; charset=utf-8");
+    if (id is null || destination.Receiver is null)
+    {
+        return Html(Pages.IssueList(destination));
+    }
+
+    var search = IssueSearch.Of(id);
+    if (search.EventId is { } eventId && Pages.Find(destination, eventId) is not null)
+    {
+        return Results.Redirect($"/issues/{eventId}");
+    }
+
+    return Html(Pages.IssueList(destination, search), search.NotAnId ? StatusCodes.Status400BadRequest : StatusCodes.Status404NotFound);
 });
 
 app.MapGet("/issues/{eventId}", async (string eventId, IErrorReporter reporter, CancellationToken cancellationToken) =>
 {
+    if (destination.Receiver is null)
+    {
+        // With a DSN the events are in Sentry: the issue stream page says so.
+        return Html(Pages.IssueList(destination), StatusCodes.Status404NotFound);
+    }
+
     await FlushEmbeddedAsync(reporter, cancellationToken);
     return Pages.IssueDetails(destination, eventId) is { } page
-        ? Results.Content(page, "text/html; charset=utf-8")
-        : Results.Content(Pages.NotFound(eventId), "text/html; charset=utf-8", statusCode: StatusCodes.Status404NotFound);
+        ? Html(page)
+        : Html(Pages.NotFound(eventId), StatusCodes.Status404NotFound);
 });
 
+// The embedded Sentry-compatible endpoint, only when no DSN is configured. It answers as Sentry does: 200 {"id": …},
+// or 400/401/403/413/415 with {"detail": "<reason>"}; refusals are listed at /issues.
 if (destination.Receiver is { } receiver)
 {
     app.MapPost("/api/{projectId}/envelope/", receiver.HandleAsync);
@@ -91,12 +117,20 @@ app.Lifetime.ApplicationStarted.Register(() =>
         Console.WriteLine($"TutorialApp is listening on {url}");
     }
 
+    // The DSN's host only: its key is never printed.
     Console.WriteLine(destination.Receiver is not null
         ? "No DSN configured: events go to this app itself; see /issues."
         : $"Events go to Sentry at {destination.SentryHost}.");
+    if (app.Configuration.GetValue<bool>("Sentry:EnableSpotlight"))
+    {
+        Console.WriteLine($"Spotlight is on: events also go to {app.Configuration["Sentry:SpotlightUrl"] ?? "http://localhost:8969/stream"}.");
+    }
 });
 
 app.Run();
+return 0;
+
+static IResult Html(string page, int statusCode = StatusCodes.Status200OK) => Results.Content(page, "text/html; charset=utf-8", statusCode: statusCode);
 
 async Task FlushEmbeddedAsync(IErrorReporter reporter, CancellationToken cancellationToken)
 {

@@ -68,8 +68,9 @@ public class ErrorReportingAspNetCoreOptions
     /// <summary>
     /// Gets the name fragments that mark a value as secret (case-insensitive, anywhere in the name), without
     /// <c>SendDefaultPii</c>: a query-string parameter whose name contains one is sent as <c>name=[Filtered]</c>, and a
-    /// request header whose name contains one is not sent. The query string of the <c>Referer</c> header is filtered
-    /// the same way. (<c>Sentry.AspNetCore</c> sends the query string as it is.)
+    /// request header whose name contains one is not sent. The query string of the <c>Referer</c> header, and of the
+    /// URLs in breadcrumb messages and data, is filtered the same way. (<c>Sentry.AspNetCore</c> sends the query string
+    /// as it is, and the <c>Request starting … GET http://host/path?query</c> log line as a breadcrumb.)
     /// </summary>
     /// <value>
     /// The default value is <c>auth</c>, <c>token</c>, <c>secret</c>, <c>passw</c>, <c>pwd</c>, <c>key</c>, <c>code</c>,

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace ErrorReporting;
@@ -26,9 +27,11 @@ namespace ErrorReporting;
 /// <item>the event id in ProblemDetails responses (<c>extensions["eventId"]</c>) and in the <c>X-Sentry-Event-Id</c>
 /// response header;</item>
 /// <item>a developer-exception-page filter that reports the exceptions the page shows (mechanism
-/// <see cref="AspNetCoreMechanisms.DeveloperExceptionPage"/>);</item>
+/// <see cref="AspNetCoreMechanisms.DeveloperExceptionPage"/>), and a logging rule that keeps Sentry's logger providers
+/// from capturing the page's own log entry of the same exception first;</item>
 /// <item>without <c>SendDefaultPii</c>, the removal of secrets from the request data <c>Sentry.AspNetCore</c> attaches
-/// (<see cref="ErrorReportingAspNetCoreOptions.DeniedRequestHeaders"/>, <see cref="ErrorReportingAspNetCoreOptions.SensitiveNames"/>).</item>
+/// and from the URLs in breadcrumbs (<see cref="ErrorReportingAspNetCoreOptions.DeniedRequestHeaders"/>,
+/// <see cref="ErrorReportingAspNetCoreOptions.SensitiveNames"/>).</item>
 /// </list>
 /// <para>
 /// Request data (method, URL, route, headers, user) comes from <c>Sentry.AspNetCore</c>'s middleware, which
@@ -74,6 +77,18 @@ public static class ErrorReportingAspNetCoreServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDeveloperPageExceptionFilter, ErrorReportingDeveloperPageExceptionFilter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<ProblemDetailsOptions>, ProblemDetailsEventIdSetup>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(IPostConfigureOptions<>), typeof(RequestPrivacySetup<>)));
+
+        // The developer exception page logs the exception before it calls the filters; Sentry's logger providers would
+        // capture that log entry as an event first, and the SDK would then drop the filter's report of the same
+        // exception as a duplicate: no id for the page. Sentry.AspNetCore mutes the exception-handler middleware's
+        // category in the same way (the handler reports before that middleware logs).
+        services.Configure<LoggerFilterOptions>(static options =>
+        {
+            foreach (var provider in s_sentryLoggerProviders)
+            {
+                options.Rules.Add(new LoggerFilterRule(provider, DeveloperExceptionPageCategory, LogLevel.None, filter: null));
+            }
+        });
         return services;
     }
 
@@ -111,6 +126,11 @@ public static class ErrorReportingAspNetCoreServiceCollectionExtensions
         services.AddSingleton<IConfigureOptions<ErrorReportingAspNetCoreOptions>>(new AspNetCoreSectionSetup(configuration.GetSection(AspNetCoreSectionSetup.SectionName)));
         return services;
     }
+
+    private const string DeveloperExceptionPageCategory = "Microsoft.AspNetCore.Diagnostics.DeveloperExceptionPageMiddleware";
+
+    /// <summary>The logger providers of <c>UseSentry()</c> and of <c>builder.Logging.AddSentry()</c> (their full type names).</summary>
+    private static readonly string[] s_sentryLoggerProviders = ["Sentry.AspNetCore.SentryAspNetCoreLoggerProvider", "Sentry.Extensions.Logging.SentryLoggerProvider"];
 
     private static int IndexOfFirst(IServiceCollection services, Type serviceType)
     {

@@ -37,7 +37,9 @@ public static class ErrorReportingWebHostBuilderExtensions
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
     /// <remarks>
     /// ErrorReporting's defaults apply before the configuration section: <c>MaxQueueItems</c> and <c>MaxCacheItems</c>
-    /// 1,000, and <c>AttachStacktrace</c> off (messages without the caller's stack trace).
+    /// 1,000, and <c>AttachStacktrace</c> off (messages without the caller's stack trace). Without a DSN anywhere
+    /// (options, <c>"Sentry:Dsn"</c>, <c>SENTRY_DSN</c>) the SDK and the reporter are disabled, where <c>UseSentry()</c>
+    /// alone throws when the host is built.
     /// </remarks>
     public static IWebHostBuilder UseErrorReporting(this IWebHostBuilder builder, Action<SentryAspNetCoreOptions>? configure)
     {
@@ -51,6 +53,11 @@ public static class ErrorReportingWebHostBuilderExtensions
             options.AttachStacktrace = false;
         }));
         builder.UseSentry(configure);
+
+        // No DSN anywhere (options, "Sentry:Dsn", SENTRY_DSN, [assembly: Dsn]): a disabled SDK and reporter, as with
+        // AddErrorReporting, instead of the SDK's ArgumentNullException when the host is built. An empty DSN still lets
+        // the SDK read SENTRY_DSN and the assembly attribute.
+        builder.ConfigureServices(services => services.PostConfigure<SentryAspNetCoreOptions>(static options => options.Dsn ??= ""));
         builder.ConfigureServices((context, services) =>
         {
             services.AddErrorReportingAspNetCore();

@@ -11,161 +11,143 @@ using NSubstitute.ExceptionExtensions;
 namespace ErrorReporting.AspNetCore.Tests;
 
 /// <summary>
-/// Exceptions that escape a request of a real <see cref="WebApplication"/> (Kestrel on loopback) reach the
-/// integration's <see cref="IExceptionHandler"/> through <c>app.UseExceptionHandler()</c> and arrive at a
-/// Sentry-compatible server as <c>handled: no</c>, with the id in the ProblemDetails and the response header.
+/// Exceptions that escape a request of a real <see cref="WebApplication"/> (Kestrel on loopback), in every way the
+/// integration can be registered, arrive at a Sentry-compatible server as exactly one event per failed request, whose
+/// id the client gets in the ProblemDetails <c>eventId</c> and the <c>X-Sentry-Event-Id</c> header.
 /// </summary>
+[Collection(SdkTests.Name)]
 public sealed class ExceptionHandlerTests
 {
     private const string Header = ErrorReportingAspNetCoreOptions.DefaultEventIdResponseHeader;
 
-    [Fact]
-    public async Task TryHandleAsync_EndpointThrows_ReportsUnhandledWithEventIdInProblemDetailsAndHeader()
+    public static TheoryData<Registration> AllRegistrations => new()
     {
-        await using var harness = await WebAppHarness.StartAsync(app =>
-            app.MapGet("/orders/{id}", (int id) => ThrowOrderFailed(id)));
+        Registration.UseErrorReporting,
+        Registration.UseErrorReportingFromConfiguration,
+        Registration.UseSentryThenAddErrorReportingAspNetCore,
+        Registration.AddErrorReportingAspNetCoreThenUseSentry,
+        Registration.AddErrorReportingAspNetCoreOnly,
+    };
 
-        using var response = await harness.Client.GetAsync(new Uri("/orders/42", UriKind.Relative));
+    public static TheoryData<Registration> RegistrationsWithSentryMiddleware => new()
+    {
+        Registration.UseErrorReporting,
+        Registration.UseErrorReportingFromConfiguration,
+        Registration.UseSentryThenAddErrorReportingAspNetCore,
+        Registration.AddErrorReportingAspNetCoreThenUseSentry,
+    };
+
+    [Theory]
+    [MemberData(nameof(AllRegistrations))]
+    public async Task UseExceptionHandler_EndpointThrows_OneUnhandledEventWhoseIdIsInProblemDetailsAndHeader(Registration registration)
+    {
+        await using var web = await WebApp.StartAsync(
+            app => app.MapGet("/orders/{id}", (int id) => ThrowOrderFailed(id)),
+            new WebAppSettings { Registration = registration });
+
+        using var response = await web.GetAsync("/orders/42");
 
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problemId = await WebAppHarness.ReadEventIdAsync(response);
-        var headerId = WebAppHarness.HeaderOrNull(response, Header);
-        Assert.NotNull(problemId);
-        Assert.Equal(problemId, headerId);
-        Assert.Matches("^[0-9a-f]{32}$", problemId);
-
-        var received = await harness.Sentry.WaitForEventAsync(problemId, WebAppHarness.WaitTimeout);
-        Assert.Equal(problemId, received.EventId);
-        Assert.Equal(problemId, received.EnvelopeEventId);
+        var received = await web.AssertOneEventAsync(response);
         Assert.False(received.Handled);
         Assert.Equal(AspNetCoreMechanisms.ExceptionHandler, received.MechanismType);
         Assert.Equal("error", received.Level);
         Assert.Equal(typeof(InvalidOperationException).FullName, received.Exceptions[^1].Type);
         Assert.Equal("Order 42 failed.", received.Exceptions[^1].Value);
+        Assert.Equal(WebAppSettings.Environment, received.Environment);
+        Assert.Equal(WebAppSettings.Release, received.Release);
+        Assert.Equal("GET /orders/{id}", received.Transaction);
     }
 
-    [Fact]
-    public async Task TryHandleAsync_EndpointThrows_EventCarriesRequestAndRouteTemplate()
+    [Theory]
+    [MemberData(nameof(RegistrationsWithSentryMiddleware))]
+    public async Task UseExceptionHandler_SdkDeduplicationOff_SentrysMiddlewareDoesNotSendASecondEvent(Registration registration)
     {
-        await using var harness = await WebAppHarness.StartAsync(app =>
-            app.MapGet("/orders/{id}", (int id) => ThrowOrderFailed(id)));
+        // Sentry's middleware captures the exception of IExceptionHandlerFeature again after the handler ran; without
+        // the SDK's instance deduplication, only ErrorReporting's one-exception-one-event filter keeps it at one.
+        await using var web = await WebApp.StartAsync(
+            app => app.MapGet("/orders/{id}", (int id) => ThrowOrderFailed(id)),
+            new WebAppSettings { Registration = registration, ConfigureSdk = options => options.DeduplicateMode = DeduplicateMode.InnerException });
+
+        using var response = await web.GetAsync("/orders/11");
+
+        var received = await web.AssertOneEventAsync(response);
+        Assert.Equal(AspNetCoreMechanisms.ExceptionHandler, received.MechanismType);
+    }
+
+    [Theory]
+    [MemberData(nameof(RegistrationsWithSentryMiddleware))]
+    public async Task UseExceptionHandler_WithSentryMiddleware_EventCarriesTheRequest(Registration registration)
+    {
+        await using var web = await WebApp.StartAsync(
+            app => app.MapGet("/orders/{id}", (int id) => ThrowOrderFailed(id)),
+            new WebAppSettings { Registration = registration });
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/orders/7?page=2&sort=name", UriKind.Relative));
         request.Headers.Add("X-Request-Id", "req-123");
         request.Headers.UserAgent.ParseAdd("tests/1.0");
-        request.Headers.Accept.ParseAdd("application/json");
 
-        using var response = await harness.Client.SendAsync(request);
-        var received = await harness.Sentry.WaitForEventAsync((await WebAppHarness.ReadEventIdAsync(response))!, WebAppHarness.WaitTimeout);
+        using var response = await web.SendAsync(request);
 
+        var received = await web.AssertOneEventAsync(response);
         Assert.NotNull(received.Request);
         Assert.Equal("GET", received.Request.Method);
-        Assert.Equal(new Uri(harness.Client.BaseAddress!, "/orders/7").ToString(), received.Request.Url);
-        Assert.Equal("page=2&sort=name", received.Request.QueryString);
-        Assert.Equal("GET /orders/{id}", received.Transaction);
+        Assert.Equal(new Uri(web.Client.BaseAddress!, "/orders/7").ToString(), received.Request.Url);
+        Assert.Equal("?page=2&sort=name", received.Request.QueryString);
         Assert.Equal("req-123", received.Request.Headers["X-Request-Id"]);
         Assert.Equal("tests/1.0", received.Request.Headers["User-Agent"]);
-        Assert.Equal("application/json", received.Request.Headers["Accept"]);
-        Assert.Equal(harness.Client.BaseAddress!.Authority, received.Request.Headers["Host"]);
+        Assert.Equal(web.Client.BaseAddress!.Authority, received.Request.Headers["Host"]);
+        Assert.Equal("GET /orders/{id}", received.Transaction);
     }
 
     [Fact]
-    public async Task TryHandleAsync_RequestCarriesSecrets_NoneOfThemInTheRawEvent()
+    public async Task UseExceptionHandler_WithoutSentryMiddleware_EventHasNoRequestDataButTheRouteTemplate()
     {
-        await using var harness = await WebAppHarness.StartAsync(app =>
-            app.MapGet("/orders/{id}", (int id) => ThrowOrderFailed(id)));
-        string[] secrets = ["bearer-secret-1", "cookie-secret-2", "query-token-3", "api-key-4", "proxy-secret-5", "password-6", "sig-7", "forwarded-8", "referer-token-9"];
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"/orders/7?token={secrets[2]}&page=2&Password={secrets[5]}&sig={secrets[6]}", UriKind.Relative));
-        request.Headers.TryAddWithoutValidation("Authorization", $"Bearer {secrets[0]}");
-        request.Headers.TryAddWithoutValidation("Cookie", $"session={secrets[1]}; theme=dark");
-        request.Headers.TryAddWithoutValidation("X-Api-Key", secrets[3]);
-        request.Headers.TryAddWithoutValidation("Proxy-Authorization", $"Basic {secrets[4]}");
-        request.Headers.TryAddWithoutValidation("X-Forwarded-For", "203.0.113.8");
-        request.Headers.TryAddWithoutValidation("X-Custom-Token", secrets[7]);
-        request.Headers.TryAddWithoutValidation("Referer", $"http://127.0.0.1/login?access_token={secrets[8]}&next=%2Forders");
+        await using var web = await WebApp.StartAsync(
+            app => app.MapPost("/carts/{cartId}/items", (string cartId) => ThrowOrderFailed(1)),
+            new WebAppSettings { Registration = Registration.AddErrorReportingAspNetCoreOnly });
 
-        using var response = await harness.Client.SendAsync(request);
-        var received = await harness.Sentry.WaitForEventAsync((await WebAppHarness.ReadEventIdAsync(response))!, WebAppHarness.WaitTimeout);
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/carts/c1/items", UriKind.Relative));
+        using var response = await web.SendAsync(request);
 
-        foreach (var secret in secrets)
-        {
-            Assert.DoesNotContain(secret, received.RawJson, StringComparison.OrdinalIgnoreCase);
-        }
-
-        Assert.DoesNotContain("203.0.113.8", received.RawJson, StringComparison.Ordinal);
-        Assert.Equal("token=[Filtered]&page=2&Password=[Filtered]&sig=[Filtered]", received.Request!.QueryString);
-        Assert.Equal("http://127.0.0.1/login?access_token=[Filtered]&next=%2Forders", received.Request.Headers["Referer"]);
-        foreach (var name in new[] { "Authorization", "Cookie", "X-Api-Key", "Proxy-Authorization", "X-Forwarded-For", "X-Custom-Token" })
-        {
-            Assert.False(received.Request.Headers.ContainsKey(name), $"The header {name} was sent.");
-        }
+        var received = await web.AssertOneEventAsync(response);
+        Assert.Null(received.Request?.Url);
+        Assert.Null(received.Request?.Method);
+        Assert.Equal("POST /carts/{cartId}/items", received.Transaction);
     }
 
-    [Fact]
-    public async Task TryHandleAsync_WithoutSendDefaultPii_SendsNoUserAndNoAddress()
+    [Theory]
+    [InlineData(Registration.UseErrorReporting)]
+    [InlineData(Registration.AddErrorReportingAspNetCoreOnly)]
+    public async Task UseExceptionHandler_MiddlewareThrowsAfterRouting_TransactionIsTheMatchedRouteTemplate(Registration registration)
     {
-        await using var harness = await WebAppHarness.StartAsync(app =>
-        {
-            app.Use(SignInAlice);
-            app.MapGet("/fail", () => ThrowOrderFailed(1));
-        });
-
-        using var response = await harness.Client.GetAsync(new Uri("/fail", UriKind.Relative));
-        var received = await harness.Sentry.WaitForEventAsync((await WebAppHarness.ReadEventIdAsync(response))!, WebAppHarness.WaitTimeout);
-
-        Assert.Null(received.User);
-        Assert.DoesNotContain("ip_address", received.RawJson, StringComparison.Ordinal);
-        Assert.DoesNotContain("alice", received.RawJson, StringComparison.Ordinal);
-        Assert.Null(received.ServerName);
-    }
-
-    [Fact]
-    public async Task TryHandleAsync_WithSendDefaultPii_SendsClientAddressAndUserName()
-    {
-        await using var harness = await WebAppHarness.StartAsync(
+        await using var web = await WebApp.StartAsync(
             app =>
             {
-                app.Use(SignInAlice);
-                app.MapGet("/fail", () => ThrowOrderFailed(1));
+                app.UseRouting();
+                app.Use((HttpContext context, RequestDelegate next) =>
+                    context.Request.Query.ContainsKey("boom") ? throw new InvalidDataException("Middleware failed.") : next(context));
+                app.MapGet("/orders/{id}", (int id) => Results.Ok(id));
             },
-            configureReporting: options => options.SendDefaultPii = true);
+            new WebAppSettings { Registration = registration });
 
-        using var response = await harness.Client.GetAsync(new Uri("/fail", UriKind.Relative));
-        var received = await harness.Sentry.WaitForEventAsync((await WebAppHarness.ReadEventIdAsync(response))!, WebAppHarness.WaitTimeout);
-
-        Assert.NotNull(received.User);
-        Assert.Equal("127.0.0.1", received.User.IpAddress);
-        Assert.Equal("alice", received.User.Username);
-    }
-
-    [Fact]
-    public async Task TryHandleAsync_MiddlewareThrows_ReportsItWithTheMatchedRoute()
-    {
-        await using var harness = await WebAppHarness.StartAsync(app =>
-        {
-            app.Use((HttpContext context, RequestDelegate next) =>
-                context.Request.Query.ContainsKey("boom") ? throw new InvalidDataException("Middleware failed.") : next(context));
-            app.MapGet("/orders/{id}", (int id) => Results.Ok(id));
-        });
-
-        using var response = await harness.Client.GetAsync(new Uri("/orders/5?boom=1", UriKind.Relative));
+        using var response = await web.GetAsync("/orders/5?boom=1");
 
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
-        var problemId = await WebAppHarness.ReadEventIdAsync(response);
-        Assert.Equal(problemId, WebAppHarness.HeaderOrNull(response, Header));
-        var received = await harness.Sentry.WaitForEventAsync(problemId!, WebAppHarness.WaitTimeout);
+        var received = await web.AssertOneEventAsync(response);
         Assert.False(received.Handled);
         Assert.Equal(AspNetCoreMechanisms.ExceptionHandler, received.MechanismType);
         Assert.Equal(typeof(InvalidDataException).FullName, received.Exceptions[^1].Type);
         Assert.Equal("GET /orders/{id}", received.Transaction);
     }
 
-    [Fact]
-    public async Task TryHandleAsync_AppReportedThenRethrew_SendsOneEventAndProblemDetailsCarriesTheAppsId()
+    [Theory]
+    [MemberData(nameof(AllRegistrations))]
+    public async Task UseExceptionHandler_AppReportedThenRethrew_OneHandledEventAndProblemDetailsCarriesTheAppsId(Registration registration)
     {
-        var appId = new TaskCompletionSource<SentryEventId>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var harness = await WebAppHarness.StartAsync(app =>
-            app.MapGet("/rethrow", (IErrorReporter reporter) =>
+        var appId = new TaskCompletionSource<SentryId>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var web = await WebApp.StartAsync(
+            app => app.MapGet("/rethrow", (IErrorReporter reporter) =>
             {
                 try
                 {
@@ -176,196 +158,62 @@ public sealed class ExceptionHandlerTests
                     appId.SetResult(reporter.ReportHandled(exception));
                     throw;
                 }
-            }));
-
-        using var response = await harness.Client.GetAsync(new Uri("/rethrow", UriKind.Relative));
-        var reportedByApp = await appId.Task.WaitAsync(WebAppHarness.WaitTimeout);
-        var problemId = await WebAppHarness.ReadEventIdAsync(response);
-        await harness.FlushAsync();
-
-        Assert.Equal(reportedByApp.ToString(), problemId);
-        Assert.Equal(problemId, WebAppHarness.HeaderOrNull(response, Header));
-        var received = Assert.Single(harness.Sentry.Events);
-        Assert.Equal(problemId, received.EventId);
-        Assert.True(received.Handled);
-    }
-
-    [Fact]
-    public async Task SetErrorReportingTag_DuringRequest_TagsEveryReportOfThatRequestOnly()
-    {
-        var ids = new List<SentryEventId>();
-        await using var harness = await WebAppHarness.StartAsync(app =>
-        {
-            app.MapGet("/tenant/{name}", async (string name, HttpContext context, IErrorReporter reporter) =>
-            {
-                context.SetErrorReportingTag("tenant", name);
-                await Task.Yield();
-                lock (ids)
-                {
-                    ids.Add(reporter.ReportMessage($"Working for {name}"));
-                    ids.Add(reporter.ReportHandled(new FormatException("Handled within the request.")));
-                }
-
-                await Task.Run(() => ThrowOrderFailed(9));
-            });
-            app.MapGet("/other", (IErrorReporter reporter) =>
-            {
-                lock (ids)
-                {
-                    ids.Add(reporter.ReportMessage("Another request"));
-                }
-            });
-        });
-
-        using var tenantResponse = await harness.Client.GetAsync(new Uri("/tenant/acme", UriKind.Relative));
-        using var otherResponse = await harness.Client.GetAsync(new Uri("/other", UriKind.Relative));
-        var unhandledId = await WebAppHarness.ReadEventIdAsync(tenantResponse);
-        var events = await harness.Sentry.WaitForEventsAsync(4, WebAppHarness.WaitTimeout);
-
-        var byId = events.ToDictionary(e => e.EventId!);
-        foreach (var id in new[] { ids[0].ToString(), ids[1].ToString(), unhandledId! })
-        {
-            Assert.Equal("acme", byId[id].Tags["tenant"]);
-        }
-
-        Assert.False(byId[unhandledId!].Handled);
-        Assert.False(byId[ids[2].ToString()].Tags.ContainsKey("tenant"));
-    }
-
-    [Fact]
-    public async Task StartupFilter_RequestScope_IsCurrentInTheEndpointAndTheExceptionHandlers()
-    {
-        var probe = new ScopeProbe();
-        await using var harness = await WebAppHarness.StartAsync(
-            app => app.MapGet("/fail", () =>
-            {
-                probe.InEndpoint = ErrorReportingScope.Current;
-                ThrowOrderFailed(1);
             }),
-            configureBuilder: builder => builder.Services.AddSingleton<IExceptionHandler>(probe));
+            new WebAppSettings { Registration = registration });
 
-        using var response = await harness.Client.GetAsync(new Uri("/fail", UriKind.Relative));
+        using var response = await web.GetAsync("/rethrow");
 
-        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
-        Assert.NotNull(probe.InEndpoint);
-        Assert.Same(probe.InEndpoint, probe.InHandler);
+        var reportedByApp = await appId.Task.WaitAsync(WebApp.WaitTimeout);
+        Assert.NotEqual(SentryId.Empty, reportedByApp);
+        var received = await web.AssertOneEventAsync(response);
+        Assert.Equal(reportedByApp.ToString(), received.EventId);
+        Assert.True(received.Handled);
+        Assert.Equal("generic", received.MechanismType);
     }
 
-    [Fact]
-    public async Task TryHandleAsync_ReporterThrows_ErrorResponseProceedsWithoutEventId()
+    [Theory]
+    [InlineData(Registration.UseErrorReporting)]
+    [InlineData(Registration.UseSentryThenAddErrorReportingAspNetCore)]
+    [InlineData(Registration.AddErrorReportingAspNetCoreThenUseSentry)]
+    public async Task NoExceptionHandler_ExceptionEscapesThePipeline_SentrysMiddlewareSendsOneUnhandledEvent(Registration registration)
     {
-        var reporter = Substitute.For<IErrorReporter>();
-        reporter.IsEnabled.Returns(true);
-        reporter.ReportUnhandled(default!, default!, default, default).ThrowsForAnyArgs(new InvalidOperationException("Reporter broke."));
-        await using var harness = await WebAppHarness.StartAsync(
-            app => app.MapGet("/fail", () => ThrowOrderFailed(1)),
-            configureBuilder: builder => builder.Services.AddSingleton(reporter));
-
-        using var response = await harness.Client.GetAsync(new Uri("/fail", UriKind.Relative));
-
-        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Null(await WebAppHarness.ReadEventIdAsync(response));
-        Assert.Null(WebAppHarness.HeaderOrNull(response, Header));
-        reporter.ReceivedWithAnyArgs().ReportUnhandled(default!, default!, default, default);
-        Assert.Contains(harness.Logs.Entries, entry => entry.Level == LogLevel.Warning && entry.Category == "ErrorReporting.AspNetCore" && entry.Exception?.Message == "Reporter broke.");
-    }
-
-    [Fact]
-    public async Task TryHandleAsync_ReporterDisabled_ProblemDetailsWithoutEventId()
-    {
-        await using var harness = await WebAppHarness.StartAsync(
-            app => app.MapGet("/fail", () => ThrowOrderFailed(1)),
-            configureReporting: options => options.Dsn = "");
-
-        using var response = await harness.Client.GetAsync(new Uri("/fail", UriKind.Relative));
-
-        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
-        Assert.False(harness.Reporter.IsEnabled);
-        Assert.Null(await WebAppHarness.ReadEventIdAsync(response));
-        Assert.Null(WebAppHarness.HeaderOrNull(response, Header));
-    }
-
-    [Fact]
-    public async Task TryHandleAsync_AppHandlerTurnsItIntoResponse_StillReported()
-    {
-        await using var harness = await WebAppHarness.StartAsync(
-            app => app.MapGet("/missing", () => ThrowNotFound()),
-            configureBuilder: builder =>
-            {
-                // Registered after AddErrorReportingAspNetCore; the reporter's handler still runs first.
-                builder.Services.AddExceptionHandler<NotFoundHandler>();
-            });
-
-        using var response = await harness.Client.GetAsync(new Uri("/missing", UriKind.Relative));
-
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        var headerId = WebAppHarness.HeaderOrNull(response, Header);
-        Assert.NotNull(headerId);
-        var received = await harness.Sentry.WaitForEventAsync(headerId, WebAppHarness.WaitTimeout);
-        Assert.Equal(typeof(KeyNotFoundException).FullName, received.Exceptions[^1].Type);
-    }
-
-    [Fact]
-    public async Task CustomizeProblemDetails_AppCustomization_RunsAfterAndSeesEventId()
-    {
-        await using var harness = await WebAppHarness.StartAsync(
-            app => app.MapGet("/fail", () => ThrowOrderFailed(1)),
-            configureBuilder: builder => builder.Services.AddProblemDetails(options =>
-                options.CustomizeProblemDetails = context =>
-                    context.ProblemDetails.Extensions["supportCode"] = $"E-{context.ProblemDetails.Extensions["eventId"]}"));
-
-        using var response = await harness.Client.GetAsync(new Uri("/fail", UriKind.Relative));
-        var json = await WebAppHarness.ReadJsonAsync(response);
-
-        var eventId = json.GetProperty("eventId").GetString();
-        Assert.Matches("^[0-9a-f]{32}$", eventId);
-        Assert.Equal($"E-{eventId}", json.GetProperty("supportCode").GetString());
-    }
-
-    [Fact]
-    public async Task TryHandleAsync_ErrorPagePath_PageReadsEventIdFromHttpContext()
-    {
-        await using var harness = await WebAppHarness.StartAsync(
-            app =>
-            {
-                app.UseExceptionHandler("/error");
-                app.MapGet("/fail", () => ThrowOrderFailed(1));
-                app.Map("/error", (HttpContext context) => Results.Text($"Quote {context.GetErrorReportingEventId()} to support.", statusCode: 500));
-            },
-            useExceptionHandler: false);
-
-        using var response = await harness.Client.GetAsync(new Uri("/fail", UriKind.Relative));
-        var text = await response.Content.ReadAsStringAsync();
-
-        var headerId = WebAppHarness.HeaderOrNull(response, Header);
-        Assert.NotNull(headerId);
-        Assert.Equal($"Quote {headerId} to support.", text);
-        var received = await harness.Sentry.WaitForEventAsync(headerId, WebAppHarness.WaitTimeout);
-        Assert.Equal(new Uri(harness.Client.BaseAddress!, "/fail").ToString(), received.Request?.Url);
-        Assert.Equal("GET /fail", received.Transaction);
-    }
-
-    [Fact]
-    public async Task Middleware_NoExceptionHandler_ReportsExceptionEscapingThePipeline()
-    {
-        await using var harness = await WebAppHarness.StartAsync(
+        await using var web = await WebApp.StartAsync(
             app => app.MapGet("/orders/{id}", (int id) => ThrowOrderFailed(id)),
-            useExceptionHandler: false);
+            new WebAppSettings { Registration = registration, UseExceptionHandler = false });
 
-        using var response = await harness.Client.GetAsync(new Uri("/orders/8", UriKind.Relative));
+        using var response = await web.GetAsync("/orders/8");
 
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
-        var received = Assert.Single(await harness.Sentry.WaitForEventsAsync(1, WebAppHarness.WaitTimeout));
+        Assert.Null(WebApp.HeaderOrNull(response, Header));
+        var received = Assert.Single(await web.Sentry.WaitForEventsAsync(1, WebApp.WaitTimeout));
+        await web.SettleAsync();
+        Assert.Single(web.Sentry.Events);
         Assert.False(received.Handled);
-        Assert.Equal(AspNetCoreMechanisms.UnhandledRequest, received.MechanismType);
-        Assert.Equal("GET /orders/{id}", received.Transaction);
+        Assert.Equal("SentryMiddleware.UnhandledException", received.MechanismType);
+        Assert.Equal("Order 8 failed.", received.Exceptions[^1].Value);
+        Assert.Equal("GET", received.Request?.Method);
     }
 
     [Fact]
-    public async Task Middleware_ResponseAlreadyStarted_ReportedOnceWithTheHandlersMechanism()
+    public async Task NoExceptionHandlerAndNoSentryMiddleware_ExceptionEscapes_NothingReportsIt()
     {
-        await using var harness = await WebAppHarness.StartAsync(app =>
+        // The documented limit of AddErrorReportingAspNetCore alone: its IExceptionHandler needs app.UseExceptionHandler().
+        await using var web = await WebApp.StartAsync(
+            app => app.MapGet("/orders/{id}", (int id) => ThrowOrderFailed(id)),
+            new WebAppSettings { Registration = Registration.AddErrorReportingAspNetCoreOnly, UseExceptionHandler = false });
+
+        using var response = await web.GetAsync("/orders/8");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.True(web.Reporter.IsEnabled);
+        await web.SettleAsync();
+        Assert.Empty(web.Sentry.Events);
+    }
+
+    [Fact]
+    public async Task ResponseAlreadyStarted_ExceptionEscapes_SentrysMiddlewareSendsOneUnhandledEvent()
+    {
+        await using var web = await WebApp.StartAsync(app =>
             app.MapGet("/partial", async (HttpContext context) =>
             {
                 await context.Response.WriteAsync("partial ");
@@ -376,103 +224,285 @@ public sealed class ExceptionHandlerTests
         // The server aborts the response it had started; the client sees a broken body.
         await Assert.ThrowsAnyAsync<HttpRequestException>(async () =>
         {
-            using var response = await harness.Client.GetAsync(new Uri("/partial", UriKind.Relative));
+            using var response = await web.GetAsync("/partial");
             await response.Content.ReadAsStringAsync();
         });
-        var received = Assert.Single(await harness.Sentry.WaitForEventsAsync(1, WebAppHarness.WaitTimeout));
-        await harness.FlushAsync();
 
-        Assert.Single(harness.Sentry.Events);
+        var received = Assert.Single(await web.Sentry.WaitForEventsAsync(1, WebApp.WaitTimeout));
+        await web.SettleAsync();
+        Assert.Single(web.Sentry.Events);
         Assert.False(received.Handled);
-        Assert.Equal(AspNetCoreMechanisms.UnhandledRequest, received.MechanismType);
+        Assert.Equal("SentryMiddleware.UnhandledException", received.MechanismType);
     }
 
     [Fact]
-    public async Task DeveloperExceptionPage_InDevelopment_ReportsTheShownException()
+    public async Task ConfigureScope_InsideTheRequest_TagsTheRequestsEventOnly()
     {
-        await using var harness = await WebAppHarness.StartAsync(
-            app => app.MapGet("/fail", () => ThrowOrderFailed(1)),
-            useExceptionHandler: false,
-            environment: "Development");
+        await using var web = await WebApp.StartAsync(app =>
+        {
+            app.MapGet("/tenant/{name}", async (string name) =>
+            {
+                SentrySdk.ConfigureScope(scope => scope.SetTag("tenant", name));
+                await Task.Yield();
+                ThrowOrderFailed(9);
+            });
+            app.MapGet("/other", () => ThrowOrderFailed(10));
+        });
 
-        using var response = await harness.Client.GetAsync(new Uri("/fail", UriKind.Relative));
+        using var tenantResponse = await web.GetAsync("/tenant/acme");
+        using var otherResponse = await web.GetAsync("/other");
+
+        var tenantId = await WebApp.ReadEventIdAsync(tenantResponse);
+        var otherId = await WebApp.ReadEventIdAsync(otherResponse);
+        var tenantEvent = await web.Sentry.WaitForEventAsync(tenantId!, WebApp.WaitTimeout);
+        var otherEvent = await web.Sentry.WaitForEventAsync(otherId!, WebApp.WaitTimeout);
+        await web.SettleAsync();
+        Assert.Equal(2, web.Sentry.Events.Count);
+        Assert.Equal("acme", tenantEvent.Tags["tenant"]);
+        Assert.False(otherEvent.Tags.ContainsKey("tenant"));
+    }
+
+    [Fact]
+    public async Task ConfigureScope_ConcurrentRequests_EachEventCarriesItsOwnRequestsTag()
+    {
+        const int Requests = 8;
+        await using var web = await WebApp.StartAsync(app =>
+            app.MapGet("/tenant/{name}", async (string name) =>
+            {
+                SentrySdk.ConfigureScope(scope => scope.SetTag("tenant", name));
+                await Task.Yield();
+                throw new InvalidOperationException($"Failed for {name}.");
+            }));
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, Requests).Select(async i =>
+        {
+            using var response = await web.GetAsync($"/tenant/t{i}");
+            return (Tenant: $"t{i}", EventId: await WebApp.ReadEventIdAsync(response));
+        }));
+
+        await web.Sentry.WaitForEventsAsync(Requests, WebApp.WaitTimeout);
+        await web.SettleAsync();
+        Assert.Equal(Requests, web.Sentry.Events.Count);
+        var byId = web.Sentry.Events.ToDictionary(e => e.EventId!);
+        foreach (var (tenant, eventId) in responses)
+        {
+            Assert.Equal(tenant, byId[eventId!].Tags["tenant"]);
+            Assert.Equal($"Failed for {tenant}.", byId[eventId!].Exceptions[^1].Value);
+        }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AppExceptionHandler_ReturnsTrue_ExceptionStillReportedOnceBeforeIt(bool registeredBeforeTheIntegration)
+    {
+        Action<WebApplicationBuilder> addHandler = builder => builder.Services.AddExceptionHandler<NotFoundHandler>();
+        await using var web = await WebApp.StartAsync(
+            app => app.MapGet("/missing", () => ThrowNotFound()),
+            new WebAppSettings
+            {
+                BeforeRegistration = registeredBeforeTheIntegration ? addHandler : null,
+                AfterRegistration = registeredBeforeTheIntegration ? null : addHandler,
+            });
+
+        using var response = await web.GetAsync("/missing");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("not found", await response.Content.ReadAsStringAsync());
+        var headerId = WebApp.HeaderOrNull(response, Header);
+        Assert.NotNull(headerId);
+        var received = await web.Sentry.WaitForEventAsync(headerId, WebApp.WaitTimeout);
+        await web.SettleAsync();
+        Assert.Single(web.Sentry.Events);
+        Assert.False(received.Handled);
+        Assert.Equal(AspNetCoreMechanisms.ExceptionHandler, received.MechanismType);
+        Assert.Equal(typeof(KeyNotFoundException).FullName, received.Exceptions[^1].Type);
+    }
+
+    [Fact]
+    public async Task CustomErrorPage_GetErrorReportingEventId_ReturnsTheSentId()
+    {
+        await using var web = await WebApp.StartAsync(
+            app =>
+            {
+                app.UseExceptionHandler("/error");
+                app.MapGet("/fail", () => ThrowOrderFailed(5));
+                app.MapGet("/error", (HttpContext context) => Results.Json(new { eventId = context.GetErrorReportingEventId().ToString() }, statusCode: 500));
+            },
+            new WebAppSettings { UseExceptionHandler = false });
+
+        using var response = await web.GetAsync("/fail");
 
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
-        var headerId = WebAppHarness.HeaderOrNull(response, Header);
+        var received = await web.AssertOneEventAsync(response);
+        Assert.Equal(AspNetCoreMechanisms.ExceptionHandler, received.MechanismType);
+    }
+
+    [Theory]
+    [InlineData(Registration.UseErrorReporting)]
+    [InlineData(Registration.AddErrorReportingAspNetCoreOnly)]
+    public async Task DeveloperExceptionPage_InDevelopment_OneEventWithTheDeveloperPageMechanism(Registration registration)
+    {
+        await using var web = await WebApp.StartAsync(
+            app => app.MapGet("/fail", () => ThrowOrderFailed(1)),
+            new WebAppSettings { Registration = registration, UseExceptionHandler = false, HostEnvironment = "Development" });
+
+        using var response = await web.GetAsync("/fail");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        var headerId = WebApp.HeaderOrNull(response, Header);
         Assert.NotNull(headerId);
-        var received = await harness.Sentry.WaitForEventAsync(headerId, WebAppHarness.WaitTimeout);
+        var received = await web.Sentry.WaitForEventAsync(headerId, WebApp.WaitTimeout);
+        await web.SettleAsync();
+        Assert.Single(web.Sentry.Events);
         Assert.False(received.Handled);
         Assert.Equal(AspNetCoreMechanisms.DeveloperExceptionPage, received.MechanismType);
     }
 
     [Fact]
-    public async Task DeveloperExceptionPage_JsonClientWithProblemDetails_ProblemDetailsCarriesEventId()
+    public async Task DeveloperExceptionPage_JsonClientWithProblemDetails_ProblemDetailsCarriesTheEventId()
     {
-        await using var harness = await WebAppHarness.StartAsync(
+        await using var web = await WebApp.StartAsync(
             app => app.MapGet("/fail", () => ThrowOrderFailed(1)),
-            configureBuilder: builder => builder.Services.AddProblemDetails(),
-            useExceptionHandler: false,
-            environment: "Development");
+            new WebAppSettings
+            {
+                UseExceptionHandler = false,
+                HostEnvironment = "Development",
+                AfterRegistration = builder => builder.Services.AddProblemDetails(),
+            });
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/fail", UriKind.Relative));
         request.Headers.Accept.ParseAdd("application/json");
 
-        using var response = await harness.Client.SendAsync(request);
+        using var response = await web.SendAsync(request);
 
-        var problemId = await WebAppHarness.ReadEventIdAsync(response);
-        Assert.NotNull(problemId);
-        Assert.Equal(problemId, WebAppHarness.HeaderOrNull(response, Header));
-        await harness.Sentry.WaitForEventAsync(problemId, WebAppHarness.WaitTimeout);
+        var received = await web.AssertOneEventAsync(response);
+        Assert.Equal(AspNetCoreMechanisms.DeveloperExceptionPage, received.MechanismType);
     }
 
     [Fact]
-    public async Task CreateReportContext_AppReportsHandled_EventCarriesRequest()
+    public async Task ClientAbortsTheRequest_CancellationReachesTheExceptionHandler_NotReported()
     {
-        await using var harness = await WebAppHarness.StartAsync(app =>
-            app.MapGet("/handled/{id}", (int id, HttpContext context, IErrorReporter reporter) =>
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var observed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var web = await WebApp.StartAsync(
+            app => app.MapGet("/slow", async (HttpContext context) =>
             {
+                entered.SetResult();
                 try
                 {
-                    ThrowOrderFailed(id);
-                    return Results.Ok();
+                    await Task.Delay(Timeout.InfiniteTimeSpan, context.RequestAborted);
                 }
-                catch (Exception exception)
+                finally
                 {
-                    return Results.Ok(new { eventId = reporter.ReportHandled(exception, context: context.CreateReportContext()).ToString() });
+                    observed.SetResult();
                 }
-            }));
+            }),
+            new WebAppSettings());
 
-        using var response = await harness.Client.GetAsync(new Uri("/handled/4?code=secret-code", UriKind.Relative));
-        var received = await harness.Sentry.WaitForEventAsync((await WebAppHarness.ReadEventIdAsync(response))!, WebAppHarness.WaitTimeout);
+        using (var cancel = new CancellationTokenSource())
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/slow", UriKind.Relative));
+            var sending = web.SendAsync(request, cancel.Token);
+            await entered.Task.WaitAsync(WebApp.WaitTimeout);
+            await cancel.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sending);
+        }
 
-        Assert.True(received.Handled);
-        Assert.Equal("GET /handled/{id}", received.Transaction);
-        Assert.Equal("code=[Filtered]", received.Request?.QueryString);
-        Assert.DoesNotContain("secret-code", received.RawJson, StringComparison.Ordinal);
+        await observed.Task.WaitAsync(WebApp.WaitTimeout);
+        await web.SettleAsync();
+        Assert.Empty(web.Sentry.Events);
+    }
+
+    [Fact]
+    public async Task NoExceptionHandler_ClientAbortsTheRequest_SentrysMiddlewareReportsTheCancellation()
+    {
+        // Sentry.AspNetCore's behaviour, documented in the README: without an exception handler, the cancellation of an
+        // aborted request escapes to its middleware, which reports it like any other exception.
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var web = await WebApp.StartAsync(
+            app => app.MapGet("/slow", async (HttpContext context) =>
+            {
+                entered.SetResult();
+                await Task.Delay(Timeout.InfiniteTimeSpan, context.RequestAborted);
+            }),
+            new WebAppSettings { UseExceptionHandler = false });
+
+        using (var cancel = new CancellationTokenSource())
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/slow", UriKind.Relative));
+            var sending = web.SendAsync(request, cancel.Token);
+            await entered.Task.WaitAsync(WebApp.WaitTimeout);
+            await cancel.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sending);
+        }
+
+        var received = Assert.Single(await web.Sentry.WaitForEventsAsync(1, WebApp.WaitTimeout));
+        await web.SettleAsync();
+        Assert.Single(web.Sentry.Events);
+        Assert.Equal("SentryMiddleware.UnhandledException", received.MechanismType);
+        Assert.Equal(typeof(TaskCanceledException).FullName, received.Exceptions[^1].Type);
+    }
+
+    [Fact]
+    public async Task ReporterThrows_ErrorResponseProceedsWithoutEventIdAndTheFailureIsLogged()
+    {
+        var reporter = Substitute.For<IErrorReporter>();
+        reporter.IsEnabled.Returns(true);
+        reporter.ReportUnhandled(default!, default!, default).ThrowsForAnyArgs(new InvalidOperationException("Reporter broke."));
+        await using var web = await WebApp.StartAsync(
+            app => app.MapGet("/fail", () => ThrowOrderFailed(1)),
+            new WebAppSettings { Registration = Registration.AddErrorReportingAspNetCoreOnly, AfterRegistration = builder => builder.Services.AddSingleton(reporter) });
+
+        using var response = await web.GetAsync("/fail");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Null(await WebApp.ReadEventIdAsync(response));
+        Assert.Null(WebApp.HeaderOrNull(response, Header));
+        reporter.ReceivedWithAnyArgs(1).ReportUnhandled(default!, default!, default);
+        Assert.Contains(web.Logs.Entries, entry => entry.Level == LogLevel.Warning && entry.Category == "ErrorReporting.AspNetCore" && entry.Exception?.Message == "Reporter broke.");
+    }
+
+    [Theory]
+    [InlineData(Registration.UseErrorReporting)]
+    [InlineData(Registration.AddErrorReportingAspNetCoreOnly)]
+    public async Task ReporterDisabled_EmptyDsn_ProblemDetailsWithoutEventIdAndNothingSent(Registration registration)
+    {
+        await using var web = await WebApp.StartAsync(
+            app => app.MapGet("/fail", () => ThrowOrderFailed(1)),
+            new WebAppSettings { Registration = registration, ConfigureSdk = options => options.Dsn = "" });
+
+        using var response = await web.GetAsync("/fail");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.False(web.Reporter.IsEnabled);
+        Assert.Null(await WebApp.ReadEventIdAsync(response));
+        Assert.Null(WebApp.HeaderOrNull(response, Header));
+        Assert.Empty(web.Sentry.Requests);
+    }
+
+    [Fact]
+    public async Task UseErrorReporting_NoDsnAnywhere_AppStartsWithTheReporterDisabled()
+    {
+        Assert.True(string.IsNullOrEmpty(Environment.GetEnvironmentVariable("SENTRY_DSN")), "The test needs SENTRY_DSN unset.");
+        await using var web = await WebApp.StartAsync(
+            app => app.MapGet("/fail", () => ThrowOrderFailed(1)),
+            new WebAppSettings { Registration = Registration.UseErrorReportingFromConfiguration, SentrySection = new Dictionary<string, string?> { ["Dsn"] = null } });
+
+        using var response = await web.GetAsync("/fail");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.False(web.Reporter.IsEnabled);
+        Assert.False(SentrySdk.IsEnabled);
+        Assert.Null(await WebApp.ReadEventIdAsync(response));
+        Assert.Null(WebApp.HeaderOrNull(response, Header));
+        Assert.Empty(web.Sentry.Requests);
     }
 
     private static void ThrowOrderFailed(int id) => throw new InvalidOperationException($"Order {id} failed.");
 
     private static void ThrowNotFound() => throw new KeyNotFoundException("No such order.");
-
-    private static Task SignInAlice(HttpContext context, RequestDelegate next)
-    {
-        context.User = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
-            [new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.Name, "alice")], authenticationType: "Test"));
-        return next(context);
-    }
-
-    private sealed class ScopeProbe : IExceptionHandler
-    {
-        public ErrorReportingScope? InEndpoint { get; set; }
-
-        public ErrorReportingScope? InHandler { get; private set; }
-
-        public ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
-        {
-            InHandler = ErrorReportingScope.Current;
-            return ValueTask.FromResult(false);
-        }
-    }
 
     private sealed class NotFoundHandler : IExceptionHandler
     {

@@ -48,6 +48,16 @@ public sealed class PackageContentTests(PackedPackages packages)
 
     [Theory]
     [MemberData(nameof(Ids))]
+    public void Pack_Readme_InstallLineNamesThePackage(string id)
+    {
+        var readme = File.ReadAllLines(Path.Combine(packages.RepositoryRoot, "src", id, "README.md"));
+
+        Assert.Contains($"dotnet add package {id}", readme);
+        Assert.Contains(readme, line => line.Contains("net8.0 and net10.0", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(Ids))]
     public void Pack_Package_HasBothTargetFrameworksWithXmlDocs(string id)
     {
         using var package = ZipFile.OpenRead(packages.PackagePath(id));

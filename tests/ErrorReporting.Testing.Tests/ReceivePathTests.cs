@@ -121,6 +121,7 @@ public sealed class ReceivePathTests
     [InlineData("Sentry sentry_key=abc,sentry_version=7,sentry_key=other", "unknown public key 'other'")]
     [InlineData("Sentry sentry_key=other,sentry_version=7,sentry_key=abc", null)]
     [InlineData("Sentry sentry_key=,sentry_version=7", "unknown public key ''")]
+    [InlineData("Sentry sentry_key=0123456789abcdef0123456789abcdef,sentry_version=7", "unknown public key '0123…' (32 characters)")]
     [InlineData("Sentry sentry_key=abc,sentry_version=", "unsupported sentry_version ''")]
     [InlineData("sentry\tsentry_key=abc ,\t sentry_version\t=\t7", null)]
     [InlineData("SENTRY sentry_key=abc,,sentry_version=7,", null)]

@@ -6,9 +6,9 @@ using System.Text;
 namespace TutorialApp.Tests;
 
 /// <summary>
-/// The real sample as a child process (<c>dotnet TutorialApp.dll --urls http://127.0.0.1:{free port}</c>), with no DSN
-/// in its environment so it reports to itself. Started when its "listening" line appears (bounded); killed, with its
-/// process tree, on dispose.
+/// The real sample as a child process (<c>dotnet TutorialApp.dll --urls http://127.0.0.1:{free port} [arguments]</c>),
+/// with no Sentry settings from the test's environment (no DSN: it reports to itself) unless the test passes some.
+/// Started when its "listening" line appears (bounded); killed, with its process tree, on dispose.
 /// </summary>
 internal sealed class TutorialAppProcess : IAsyncDisposable
 {
@@ -37,7 +37,13 @@ internal sealed class TutorialAppProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<TutorialAppProcess> StartAsync()
+    /// <summary>Gets the repository's root folder (found from the test's output folder).</summary>
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    /// <summary>Starts the app and waits until it listens.</summary>
+    /// <param name="environment">Environment variables to set for the app (e.g. <c>SENTRY_DSN</c>), or <see langword="null"/>.</param>
+    /// <param name="arguments">Command-line arguments after <c>--urls</c> (configuration such as <c>--Sentry:SendDefaultPii=true</c>).</param>
+    public static async Task<TutorialAppProcess> StartAsync(IReadOnlyDictionary<string, string>? environment = null, params string[] arguments)
     {
         var dll = FindApp();
         var url = $"http://127.0.0.1:{FreePort()}";
@@ -51,9 +57,25 @@ internal sealed class TutorialAppProcess : IAsyncDisposable
         startInfo.ArgumentList.Add(dll);
         startInfo.ArgumentList.Add("--urls");
         startInfo.ArgumentList.Add(url);
-        foreach (var name in new[] { "SENTRY_DSN", "ErrorReporting__Dsn", "ASPNETCORE_URLS", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT" })
+        foreach (var argument in arguments)
         {
-            startInfo.Environment.Remove(name);
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        // Hermetic: nothing of the test machine's Sentry or ASP.NET Core settings reaches the app.
+        foreach (var name in startInfo.Environment.Keys.ToArray())
+        {
+            if (name.StartsWith("SENTRY_", StringComparison.OrdinalIgnoreCase) || name.StartsWith("Sentry__", StringComparison.OrdinalIgnoreCase)
+                || name.StartsWith("Tutorial__", StringComparison.OrdinalIgnoreCase)
+                || name is "ASPNETCORE_URLS" or "ASPNETCORE_ENVIRONMENT" or "DOTNET_ENVIRONMENT")
+            {
+                startInfo.Environment.Remove(name);
+            }
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[name] = value;
         }
 
         var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
@@ -69,7 +91,12 @@ internal sealed class TutorialAppProcess : IAsyncDisposable
             }
         };
         process.ErrorDataReceived += (_, e) => app.Append(e.Data);
-        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException($"TutorialApp exited with code {process.ExitCode} before listening:\n{app.Output}"));
+        process.Exited += (_, _) =>
+        {
+            // Exited fires before the redirected output is read to its end: wait for it (bounded by the exit).
+            process.WaitForExit();
+            listening.TrySetException(new ExitedBeforeListeningException(process.ExitCode, app.Output));
+        };
 
         process.Start();
         process.BeginOutputReadLine();
@@ -91,6 +118,24 @@ internal sealed class TutorialAppProcess : IAsyncDisposable
 
         return app;
     }
+
+    /// <summary>Starts the app and waits until it exits by itself (bounded), for settings that must stop it at start.</summary>
+    /// <returns>The exit code and what the app printed.</returns>
+    public static async Task<(int ExitCode, string Output)> RunToExitAsync(IReadOnlyDictionary<string, string>? environment = null, params string[] arguments)
+    {
+        try
+        {
+            await using var app = await StartAsync(environment, arguments);
+            throw new InvalidOperationException($"TutorialApp started, but was expected to exit:\n{app.Output}");
+        }
+        catch (ExitedBeforeListeningException exited)
+        {
+            return (exited.ExitCode, exited.Output);
+        }
+    }
+
+    /// <summary>Gets a value indicating whether the app has exited (crashed, in a test that did not stop it).</summary>
+    public bool HasExited => _process.HasExited;
 
     public async ValueTask DisposeAsync()
     {
@@ -128,18 +173,22 @@ internal sealed class TutorialAppProcess : IAsyncDisposable
     /// <summary>tests/TutorialApp.Tests/bin/{Configuration}/{tfm}/ → samples/TutorialApp/bin/{Configuration}/{tfm}/TutorialApp.dll.</summary>
     private static string FindApp()
     {
+        var testBin = Path.Combine(RepositoryRoot, "tests", "TutorialApp.Tests", "bin");
+        var configurationAndFramework = Path.GetRelativePath(testBin, AppContext.BaseDirectory);
+        var dll = Path.Combine(RepositoryRoot, "samples", "TutorialApp", "bin", configurationAndFramework, "TutorialApp.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException("Build samples/TutorialApp first (building this test project does).", dll);
+    }
+
+    /// <summary>The folder above <c>tests/TutorialApp.Tests/bin/</c> in the test's output folder.</summary>
+    private static string FindRepositoryRoot()
+    {
         var separator = Path.DirectorySeparatorChar;
         var testOutput = AppContext.BaseDirectory;
         var marker = $"{separator}tests{separator}TutorialApp.Tests{separator}bin{separator}";
         var index = testOutput.LastIndexOf(marker, StringComparison.Ordinal);
-        if (index < 0)
-        {
-            throw new InvalidOperationException($"Cannot locate the repository from the test output folder '{testOutput}'.");
-        }
-
-        var appOutput = string.Concat(testOutput.AsSpan(0, index), $"{separator}samples{separator}TutorialApp{separator}bin{separator}", testOutput.AsSpan(index + marker.Length));
-        var dll = Path.Combine(appOutput, "TutorialApp.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException("Build samples/TutorialApp first (building this test project does).", dll);
+        return index >= 0
+            ? testOutput[..index]
+            : throw new InvalidOperationException($"Cannot locate the repository from the test output folder '{testOutput}'.");
     }
 
     private static int FreePort()
@@ -148,4 +197,13 @@ internal sealed class TutorialAppProcess : IAsyncDisposable
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+}
+
+/// <summary>The app exited before it printed its "listening" line.</summary>
+internal sealed class ExitedBeforeListeningException(int exitCode, string output)
+    : InvalidOperationException($"TutorialApp exited with code {exitCode} before listening:\n{output}")
+{
+    public int ExitCode { get; } = exitCode;
+
+    public string Output { get; } = output;
 }

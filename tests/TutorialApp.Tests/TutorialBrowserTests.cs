@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
@@ -7,26 +8,35 @@ namespace TutorialApp.Tests;
 
 /// <summary>
 /// The tutorial as a person does it: open the real app in headless Chromium, press the three buttons, read the ids
-/// the page shows, and find those events in the app's issue stream and details view.
+/// the page shows, find those events in the issue stream and through its search box, and open the unhandled one.
+/// Screenshots of the issue stream and of the event page go to <c>artifacts/screenshots/</c> at the repository root.
 /// </summary>
 public sealed class TutorialBrowserTests(ITestOutputHelper output)
 {
     /// <summary>Bound of every browser wait: generous (CI machines are small and shared), only reached when something is broken.</summary>
-    private const float WaitMs = 30_000;
+    private const float WaitMs = 60_000;
 
     /// <summary>Bound for the issue stream to list the three events.</summary>
     private static readonly TimeSpan s_eventsTimeout = TimeSpan.FromSeconds(60);
 
-    private static readonly string[] s_chromiumArgs = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+    /// <summary>Headless, and nothing that reaches out to the network on its own.</summary>
+    private static readonly string[] s_chromiumArgs =
+        ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+    private static string ScreenshotFolder => Path.Combine(TutorialAppProcess.RepositoryRoot, "artifacts", "screenshots");
 
     [Fact]
-    public async Task Tutorial_ThreeButtons_EventsInIssueStreamWithHandledYesNoDash()
+    public async Task Tutorial_ThreeButtons_IdsFoundInIssueStreamAndSearchAndUnhandledEventShowsThrowingFrame()
     {
+        // A failure's files are this run's only.
+        File.Delete(Path.Combine(ScreenshotFolder, "tutorial-failure.png"));
+        File.Delete(Path.Combine(ScreenshotFolder, "tutorial-failure.txt"));
         await using var app = await TutorialAppProcess.StartAsync();
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new()
         {
             ExecutablePath = ChromiumPath(),
+            Headless = true,
             Args = s_chromiumArgs,
             Timeout = WaitMs,
         });
@@ -38,19 +48,23 @@ public sealed class TutorialBrowserTests(ITestOutputHelper output)
         {
             await RunTutorialAsync(app, page);
         }
-        catch (Exception)
+        catch (Exception failure)
         {
-            output.WriteLine($"TutorialApp output:\n{app.Output}");
+            // Also written next to the screenshots, for a CI run whose test log is gone.
+            var report = new System.Text.StringBuilder($"{DateTime.UtcNow:O} {failure}\n\nTutorialApp output:\n{app.Output}\n");
             try
             {
                 await SaveScreenshotAsync(page, "tutorial-failure.png");
-                output.WriteLine($"Page {page.Url}:\n{await page.ContentAsync()}");
+                report.Append(CultureInfo.InvariantCulture, $"\nPage {page.Url}:\n{await page.ContentAsync()}\n");
             }
             catch (PlaywrightException exception)
             {
-                output.WriteLine($"No failure screenshot: {exception.Message}");
+                report.Append(CultureInfo.InvariantCulture, $"\nNo failure screenshot: {exception.Message}\n");
             }
 
+            output.WriteLine(report.ToString());
+            Directory.CreateDirectory(ScreenshotFolder);
+            await File.WriteAllTextAsync(Path.Combine(ScreenshotFolder, "tutorial-failure.txt"), report.ToString());
             throw;
         }
     }
@@ -60,33 +74,72 @@ public sealed class TutorialBrowserTests(ITestOutputHelper output)
         await page.GotoAsync(app.BaseAddress.ToString());
         await Expect(page.Locator("h1")).ToHaveTextAsync("ErrorReporting tutorial");
 
+        // 1. The three buttons, and the ids the page shows.
         var handled = await PressAsync(page, "handled", expectedStatus: 200);
         var unhandled = await PressAsync(page, "unhandled", expectedStatus: 500);
         var message = await PressAsync(page, "message", expectedStatus: 200);
         Assert.Equal(unhandled.EventId, unhandled.HeaderEventId);
         Assert.Equal(3, new[] { handled.EventId, unhandled.EventId, message.EventId }.Distinct().Count());
-        await SaveScreenshotAsync(page, "tutorial-home.png");
 
-        await OpenIssueStreamAsync(page, new Uri(app.BaseAddress, "/issues"), expectedEvents: 3);
+        // 2. Each id in the issue stream, with handled yes / no / —.
+        var issues = new Uri(app.BaseAddress, "/issues");
+        await OpenIssueStreamAsync(page, issues, expectedEvents: 3);
         await Expect(HandledCell(page, handled.EventId)).ToHaveTextAsync("yes");
         await Expect(HandledCell(page, unhandled.EventId)).ToHaveTextAsync("no");
         await Expect(HandledCell(page, message.EventId)).ToHaveTextAsync("—");
-        await Expect(page.Locator($"tr.issue[data-event-id='{unhandled.EventId}']")).ToContainTextAsync("Checkout of order 42 failed.");
-        await Expect(page.Locator($"tr.issue[data-event-id='{message.EventId}'] td.level-info")).ToHaveTextAsync("info");
-        await Expect(page.Locator("tr.issue").First).ToContainTextAsync("tutorial-app@1.0.0");
+        foreach (var eventId in new[] { handled.EventId, unhandled.EventId, message.EventId })
+        {
+            await Expect(Row(page, eventId).Locator("td.id")).ToHaveTextAsync(eventId);
+            await Expect(Row(page, eventId).Locator("td.environment")).ToHaveTextAsync("tutorial");
+            await Expect(Row(page, eventId).Locator("td.release")).ToHaveTextAsync("tutorial-app@1.0.0");
+            await Expect(Row(page, eventId).Locator("td.time")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$"));
+        }
+
+        await Expect(Row(page, unhandled.EventId).Locator("td.level")).ToHaveTextAsync("error");
+        await Expect(Row(page, message.EventId).Locator("td.level")).ToHaveTextAsync("info");
+        await Expect(Row(page, unhandled.EventId).Locator("td.title")).ToContainTextAsync("System.InvalidOperationException: Checkout of order 42 failed.");
         await SaveScreenshotAsync(page, "tutorial-issues.png");
 
-        await page.Locator($"tr.issue[data-event-id='{unhandled.EventId}'] a").ClickAsync();
+        // 3. "Find the exact issue using the event_id": each id pasted into the search box, as people paste it.
+        var guid = Guid.ParseExact(unhandled.EventId, "N");
+        foreach (var (eventId, pasted) in new[] { (handled.EventId, handled.EventId), (message.EventId, $"  {message.EventId} "), (unhandled.EventId, guid.ToString("D").ToUpperInvariant()) })
+        {
+            await page.GotoAsync(issues.ToString());
+            await page.Locator("#search-id").FillAsync(pasted);
+            await page.Locator("#search-button").ClickAsync();
+            await page.WaitForURLAsync($"**/issues/{eventId}");
+            await Expect(page.Locator("#event-id")).ToHaveTextAsync(eventId);
+        }
+
+        await page.GotoAsync(issues.ToString());
+        var unknown = Guid.NewGuid().ToString("N");
+        await page.Locator("#search-id").FillAsync(unknown);
+        await page.Locator("#search-button").ClickAsync();
+        await Expect(page.Locator("#search-result")).ToContainTextAsync($"No event with this id: {unknown}");
+
+        // 4. The unhandled event: handled no, the frame of the throwing method with its file and line.
+        await page.GotoAsync(issues.ToString());
+        await Row(page, unhandled.EventId).Locator("td.title a").ClickAsync();
         await page.WaitForURLAsync($"**/issues/{unhandled.EventId}");
         await Expect(page.Locator("#event-id")).ToHaveTextAsync(unhandled.EventId);
         await Expect(page.Locator("#handled")).ToHaveTextAsync("no");
         await Expect(page.Locator("#title")).ToHaveTextAsync("System.InvalidOperationException: Checkout of order 42 failed.");
         await Expect(page.Locator(".exception")).ToHaveCountAsync(2);
-        await Expect(page.Locator(".exception").Nth(1)).ToContainTextAsync("System.TimeoutException");
-        await Expect(page.Locator(".exception .frame-app").First).ToContainTextAsync("TutorialApp.Checkout.Run");
+        var throwing = page.Locator(".exception li.frame-app[data-function='TutorialApp.Checkout.ChargeCard']");
+        await Expect(throwing).ToHaveCountAsync(1);
+        await Expect(throwing.Locator(".location")).ToHaveTextAsync($"Checkout.cs:{LineOf("Checkout.cs", "throw new TimeoutException(")}");
+        var rethrowing = page.Locator(".exception").Nth(0).Locator("li.frame-app[data-function='TutorialApp.Checkout.Run']");
+        await Expect(rethrowing.Locator(".location")).ToHaveTextAsync($"Checkout.cs:{LineOf("Checkout.cs", "throw new InvalidOperationException(")}");
+        await Expect(page.Locator("#sdk-name")).ToHaveTextAsync("sentry.dotnet.aspnetcore");
+        await Expect(page.Locator("#sdk-version")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d+\.\d+\.\d+"));
         await Expect(page.Locator("#tags")).ToContainTextAsync("tutorial.step");
-        await Expect(page.Locator("#request")).ToContainTextAsync(new Uri(app.BaseAddress, "/unhandled").ToString());
-        await SaveScreenshotAsync(page, "tutorial-details.png");
+        await Expect(page.Locator("#tags")).ToContainTextAsync("unhandled");
+        await Expect(page.Locator("#request-method")).ToHaveTextAsync("GET");
+        await Expect(page.Locator("#request-url")).ToHaveTextAsync(new Uri(app.BaseAddress, "/unhandled").ToString());
+        await Expect(page.Locator("#request-query")).ToContainTextAsync("orderId=42");
+        await Expect(page.Locator("#request-headers")).ToContainTextAsync("User-Agent");
+        await Expect(page.Locator("#user-ip")).ToHaveCountAsync(0);
+        await SaveScreenshotAsync(page, "tutorial-event.png");
     }
 
     /// <summary>
@@ -118,7 +171,7 @@ public sealed class TutorialBrowserTests(ITestOutputHelper output)
     {
         var response = await page.RunAndWaitForResponseAsync(
             () => page.Locator($"#{name}-button").ClickAsync(),
-            r => r.Url.EndsWith($"/{name}", StringComparison.Ordinal));
+            r => new Uri(r.Url).AbsolutePath == $"/{name}");
         Assert.Equal(expectedStatus, response.Status);
         using var body = JsonDocument.Parse(await response.TextAsync());
         var returned = body.RootElement.GetProperty("eventId").GetString();
@@ -132,15 +185,26 @@ public sealed class TutorialBrowserTests(ITestOutputHelper output)
         return (eventId!, await response.HeaderValueAsync("x-sentry-event-id"));
     }
 
-    private static ILocator HandledCell(IPage page, string eventId) => page.Locator($"tr.issue[data-event-id='{eventId}'] td.handled");
+    private static ILocator Row(IPage page, string eventId) => page.Locator($"tr.issue[data-event-id='{eventId}']");
+
+    private static ILocator HandledCell(IPage page, string eventId) => Row(page, eventId).Locator("td.handled");
+
+    /// <summary>The 1-based line of the sample's source file that contains <paramref name="text"/> (exactly one line does).</summary>
+    private static int LineOf(string file, string text)
+    {
+        var lines = File.ReadAllLines(Path.Combine(TutorialAppProcess.RepositoryRoot, "samples", "TutorialApp", file));
+        var matches = Enumerable.Range(0, lines.Length).Where(i => lines[i].Contains(text, StringComparison.Ordinal)).ToArray();
+        Assert.True(matches.Length == 1, $"Expected one line of {file} with '{text}', found {matches.Length}.");
+        return matches[0] + 1;
+    }
 
     private async Task SaveScreenshotAsync(IPage page, string fileName)
     {
-        var path = Path.Combine(AppContext.BaseDirectory, "TestResults", fileName);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var path = Path.Combine(ScreenshotFolder, fileName);
+        Directory.CreateDirectory(ScreenshotFolder);
         await page.ScreenshotAsync(new() { Path = path, FullPage = true });
+        Assert.True(new FileInfo(path).Length > 0, $"Empty screenshot {path}");
         output.WriteLine($"Screenshot: {path}");
-        Console.WriteLine($"Screenshot: {path}");
     }
 
     /// <summary>Debian's Chromium (<c>apt-get install chromium</c>); <c>CHROMIUM_PATH</c> overrides it.</summary>

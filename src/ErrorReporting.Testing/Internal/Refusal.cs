@@ -93,7 +93,8 @@ internal static class Refusal
     public static string MissingKey(string source) => $"missing sentry_key in {source}";
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static string UnknownKey(ReadOnlySpan<char> key, string source) => $"unknown public key '{key}' in {source}";
+    public static string UnknownKey(ReadOnlySpan<char> key, string source)
+        => key.Length <= 8 ? $"unknown public key '{key}' in {source}" : $"unknown public key '{key[..4]}…' ({key.Length} characters) in {source}";
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static string MissingVersion(string source) => $"missing sentry_version in {source} (expected 7)";

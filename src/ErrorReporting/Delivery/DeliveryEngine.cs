@@ -272,7 +272,7 @@ internal sealed class DeliveryEngine : IBackgroundWorker, IDisposable
             pipeline.Store = OpenStore(options, counters, logger, () => pipeline.Sender?.Wake());
             pipeline.Transport = transportFactory?.Invoke(endpoint)
                 ?? new HttpEnvelopeTransport(options, endpoint, (options as ErrorReportingOptions)?.SendTimeout ?? ErrorReportingOptions.DefaultSendTimeout);
-            pipeline.Worker = new EnvelopeWorker(queue, sdk, pipeline.Store, counters, sdkLogger, logger, () => pipeline.Flush?.NotifyProgress());
+            pipeline.Worker = new EnvelopeWorker(queue, sdk, pipeline.Store, counters, sdkLogger, logger, () => pipeline.Flush?.NotifyProgress(), SpotlightForwarder.Create(options, logger));
             pipeline.Flush = new FlushTracker(() => pipeline.Worker.ProcessedCount, () => pipeline.Store.OldestSequence);
             var headerFields = StandaloneHeaderFields();
             pipeline.Sender = new EnvelopeSender(

@@ -20,12 +20,14 @@ internal sealed class EnvelopeWorker : IDisposable
     private readonly IDiagnosticLogger? _sdkLogger;
     private readonly ILogger _logger;
     private readonly Action _onProgress;
+    private readonly SpotlightForwarder? _spotlight;
     private readonly MemoryStream _buffer = new(16 * 1024);
     private readonly long[] _loggedDrops = new long[DiscardReasons.Count];
     private long _processed;
 
-    public EnvelopeWorker(EnvelopeQueue queue, SdkEnvelopeProcessor sdk, IEnvelopeStore store, DeliveryCounters counters, IDiagnosticLogger? sdkLogger, ILogger logger, Action onProgress)
+    public EnvelopeWorker(EnvelopeQueue queue, SdkEnvelopeProcessor sdk, IEnvelopeStore store, DeliveryCounters counters, IDiagnosticLogger? sdkLogger, ILogger logger, Action onProgress, SpotlightForwarder? spotlight = null)
     {
+        _spotlight = spotlight;
         _queue = queue;
         _sdk = sdk;
         _store = store;
@@ -41,7 +43,11 @@ internal sealed class EnvelopeWorker : IDisposable
     /// <summary>Gets the <c>sdk</c> member of the envelope headers the SDK writes (name and version), for envelopes the engine makes itself.</summary>
     public object? SdkHeader { get; private set; }
 
-    public void Dispose() => _buffer.Dispose();
+    public void Dispose()
+    {
+        _buffer.Dispose();
+        _spotlight?.Dispose();
+    }
 
     /// <summary>Runs the loop on the calling thread (a dedicated thread) until <paramref name="stopping"/> is canceled.</summary>
     public void Run(CancellationToken stopping)
@@ -56,6 +62,8 @@ internal sealed class EnvelopeWorker : IDisposable
                     var pending = Serialize(envelope, sequence);
                     if (pending is not null)
                     {
+                        _spotlight?.Forward(pending);
+
                         // Waits only when the in-memory store is full (the sender is behind).
                         var adding = _store.AddAsync(pending, stopping);
                         if (!adding.IsCompletedSuccessfully)

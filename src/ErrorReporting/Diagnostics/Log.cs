@@ -67,6 +67,9 @@ internal static partial class Log
     [LoggerMessage(19, LogLevel.Information, "{Count} envelope(s) left in the offline cache {Directory} by an earlier process will be sent first.")]
     public static partial void CacheRestored(ILogger logger, int count, string directory);
 
+    [LoggerMessage(21, LogLevel.Warning, "Forwarding to Spotlight failed; delivery to Sentry is not affected.")]
+    public static partial void SpotlightUnavailable(ILogger logger, Exception exception);
+
     [LoggerMessage(20, LogLevel.Warning, "The Sentry SDK was initialised without ErrorReporting's delivery engine; the SDK's own background worker sends (see README, \"Already using Sentry?\").")]
     public static partial void WithoutEngine(ILogger logger);
 }

@@ -81,9 +81,12 @@ internal static class HostileExceptions
 
             if (current is AggregateException aggregate)
             {
-                foreach (var inner in Read(aggregate, static a => a.InnerExceptions, nameof(AggregateException.InnerExceptions)) ?? Enumerable.Empty<Exception>())
+                if (Read(aggregate, static a => a.InnerExceptions, nameof(AggregateException.InnerExceptions)) is { } inner)
                 {
-                    Add(inner, exceptions);
+                    foreach (var innerException in inner)
+                    {
+                        Add(innerException, exceptions);
+                    }
                 }
 
                 return;

@@ -14,6 +14,23 @@ internal static class DotNetCli
         TimeSpan timeout,
         IReadOnlyDictionary<string, string?>? environment = null)
     {
+        var result = await ExecuteAsync(fileName, arguments, workingDirectory, timeout, environment);
+        if (result.ExitCode != 0)
+        {
+            throw new Xunit.Sdk.XunitException($"'{result.CommandLine}' exited with {result.ExitCode}. Output:\n{result.Output}");
+        }
+
+        return result.Output;
+    }
+
+    /// <summary>Runs <paramref name="fileName"/> and returns its exit code and output; fails the test only when it outlives <paramref name="timeout"/>.</summary>
+    public static async Task<ProcessResult> ExecuteAsync(
+        string fileName,
+        IEnumerable<string> arguments,
+        string workingDirectory,
+        TimeSpan timeout,
+        IReadOnlyDictionary<string, string?>? environment = null)
+    {
         var start = new ProcessStartInfo(fileName)
         {
             WorkingDirectory = workingDirectory,
@@ -59,13 +76,7 @@ internal static class DotNetCli
         }
 
         process.WaitForExit(); // drains the redirected output
-        var text = Text(output);
-        if (process.ExitCode != 0)
-        {
-            throw new Xunit.Sdk.XunitException($"'{fileName} {string.Join(' ', start.ArgumentList)}' exited with {process.ExitCode}. Output:\n{text}");
-        }
-
-        return text;
+        return new ProcessResult($"{fileName} {string.Join(' ', start.ArgumentList)}", process.ExitCode, Text(output));
     }
 
     /// <summary>Gets the value of the first <c>key:value</c> line printed by a consumer program.</summary>
@@ -97,3 +108,6 @@ internal static class DotNetCli
         }
     }
 }
+
+/// <summary>What a finished program left: its command line, exit code and output (standard output and error, interleaved).</summary>
+public sealed record ProcessResult(string CommandLine, int ExitCode, string Output);

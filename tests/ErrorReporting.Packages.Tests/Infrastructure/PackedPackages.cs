@@ -21,12 +21,17 @@ public sealed class PackedPackages : IAsyncLifetime
 
     public string ArtifactsDirectory => Path.Combine(RepositoryRoot, "artifacts");
 
+    /// <summary>Gets the folder the packs build into (<c>--artifacts-path</c>): <c>artifacts/package-build/</c>.</summary>
+    public string BuildDirectory => Path.Combine(ArtifactsDirectory, "package-build");
+
     /// <summary>Gets the version from its one place, <c>Directory.Build.props</c>.</summary>
     public string Version => BuildProperty("VersionPrefix");
 
     public string RepositoryWebUrl => BuildProperty("RepositoryWebUrl");
 
     public string Commit { get; private set; } = string.Empty;
+
+    private readonly Dictionary<string, Task<ConsumerBuild>> _builds = [];
 
     public string WorkDirectory { get; } = Path.Combine(Path.GetTempPath(), "errorreporting-packages-" + Guid.NewGuid().ToString("N"));
 
@@ -48,34 +53,58 @@ public sealed class PackedPackages : IAsyncLifetime
         Directory.CreateDirectory(Path.Combine(gitConfigHome, "git"));
         await File.WriteAllTextAsync(Path.Combine(gitConfigHome, "git", "config"), $"[remote \"{SourceLinkRemote}\"]\n\turl = {RepositoryWebUrl}.git\n");
 
+        Directory.CreateDirectory(ArtifactsDirectory); // absent in a fresh clone
         foreach (var id in Ids)
         {
             File.Delete(PackagePath(id));
             File.Delete(SymbolPackagePath(id));
         }
 
-        var buildDirectory = Path.Combine(ArtifactsDirectory, "package-build");
-        if (Directory.Exists(buildDirectory))
+        // A fresh build folder also means package validation runs (it is skipped while its semaphore in obj/ is newer
+        // than the package's inputs).
+        if (Directory.Exists(BuildDirectory))
         {
-            Directory.Delete(buildDirectory, recursive: true);
+            Directory.Delete(BuildDirectory, recursive: true);
         }
 
         foreach (var id in Ids)
         {
-            await DotNetCli.RunAsync(
-                "dotnet",
-                [
-                    "pack", Path.Combine(RepositoryRoot, "src", id, id + ".csproj"), "-c", "Release",
-                    "--artifacts-path", buildDirectory,
-                    // CI=true restricts SourceLink to the clone's local git configuration; this lets it read the global one.
-                    "-p:GitRepositoryConfigurationScope=",
-                    $"-p:GitRepositoryRemoteName={SourceLinkRemote}",
-                ],
-                RepositoryRoot,
-                PackTimeout,
-                new Dictionary<string, string?> { ["CI"] = "true", ["XDG_CONFIG_HOME"] = gitConfigHome });
+            await DotNetCli.RunAsync("dotnet", PackArguments(id), RepositoryRoot, PackTimeout, PackEnvironment);
         }
     }
+
+    /// <summary>
+    /// Packs <paramref name="id"/> again from the build the fixture made (<c>--no-build</c>: the same binaries) into
+    /// <paramref name="outputDirectory"/>, with extra <c>-p:</c> properties, and package validation certainly running;
+    /// returns the result whatever the exit code.
+    /// </summary>
+    public Task<ProcessResult> RepackAsync(string id, string outputDirectory, params string[] properties)
+    {
+        // Validation is skipped while its semaphore is newer than the package's inputs.
+        foreach (var semaphore in Directory.GetFiles(Path.Combine(BuildDirectory, "obj", id), "*.ValidatePackage.semaphore", SearchOption.AllDirectories))
+        {
+            File.Delete(semaphore);
+        }
+
+        return DotNetCli.ExecuteAsync(
+            "dotnet",
+            [.. PackArguments(id), "--no-build", "-o", outputDirectory, .. properties.Select(p => "-p:" + p)],
+            RepositoryRoot,
+            PackTimeout,
+            PackEnvironment);
+    }
+
+    private IReadOnlyDictionary<string, string?> PackEnvironment =>
+        new Dictionary<string, string?> { ["CI"] = "true", ["XDG_CONFIG_HOME"] = Path.Combine(WorkDirectory, "xdg") };
+
+    private List<string> PackArguments(string id) =>
+    [
+        "pack", Path.Combine(RepositoryRoot, "src", id, id + ".csproj"), "-c", "Release",
+        "--artifacts-path", BuildDirectory,
+        // CI=true restricts SourceLink to the clone's local git configuration; this lets it read the global one.
+        "-p:GitRepositoryConfigurationScope=",
+        $"-p:GitRepositoryRemoteName={SourceLinkRemote}",
+    ];
 
     public Task DisposeAsync()
     {
@@ -93,9 +122,10 @@ public sealed class PackedPackages : IAsyncLifetime
 
     /// <summary>
     /// Copies <c>Consumers/<paramref name="name"/></c> into the work folder with a <c>nuget.config</c> that takes the
-    /// ErrorReporting packages from <c>artifacts/</c> only and everything else from nuget.org; returns the folder.
+    /// ErrorReporting packages from <c>artifacts/</c> only and everything else from nuget.org (and, for the package ids
+    /// of each <paramref name="extraSources"/> entry, from that folder too); returns the folder.
     /// </summary>
-    private string CreateConsumer(string name)
+    public string CreateConsumer(string name, params PackageFolderSource[] extraSources)
     {
         var source = Path.Combine(RepositoryRoot, "tests", "ErrorReporting.Packages.Tests", "Consumers", name);
         var target = Path.Combine(WorkDirectory, name + "-" + Guid.NewGuid().ToString("N")[..8]);
@@ -105,13 +135,26 @@ public sealed class PackedPackages : IAsyncLifetime
             File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
         }
 
+        var sources = string.Concat(extraSources.Select(e => $"""
+
+                <add key="{e.Key}" value="{e.Folder}" />
+            """));
+        // Source mapping takes the most specific pattern: an id mapped to an extra folder must be named for nuget.org too.
+        var alsoFromNuGetOrg = string.Concat(extraSources.SelectMany(e => e.PackageIds).Distinct().Select(id => $"""
+
+                  <package pattern="{id}" />
+            """));
+        var mappings = string.Concat(extraSources.Select(e => $"""
+
+                <packageSource key="{e.Key}">{string.Concat(e.PackageIds.Select(id => $"<package pattern=\"{id}\" />"))}</packageSource>
+            """));
         File.WriteAllText(Path.Combine(target, "nuget.config"), $"""
             <?xml version="1.0" encoding="utf-8"?>
             <configuration>
               <packageSources>
                 <clear />
                 <add key="artifacts" value="{ArtifactsDirectory}" />
-                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" protocolVersion="3" />
+                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" protocolVersion="3" />{sources}
               </packageSources>
               <packageSourceMapping>
                 <packageSource key="artifacts">
@@ -119,8 +162,8 @@ public sealed class PackedPackages : IAsyncLifetime
                   <package pattern="ErrorReporting.*" />
                 </packageSource>
                 <packageSource key="nuget.org">
-                  <package pattern="*" />
-                </packageSource>
+                  <package pattern="*" />{alsoFromNuGetOrg}
+                </packageSource>{mappings}
               </packageSourceMapping>
             </configuration>
             """);
@@ -134,15 +177,44 @@ public sealed class PackedPackages : IAsyncLifetime
     public async Task<ConsumerBuild> BuildConsumerAsync(string name, string verb, TimeSpan timeout, params string[] arguments)
     {
         var project = CreateConsumer(name);
-        var output = Path.Combine(project, "out");
-        var log = await DotNetCli.RunAsync(
+        var result = await RunConsumerCommandAsync(project, verb, timeout, arguments);
+        if (result.ExitCode != 0)
+        {
+            throw new Xunit.Sdk.XunitException($"'{result.CommandLine}' exited with {result.ExitCode}. Output:\n{result.Output}");
+        }
+
+        return new ConsumerBuild(project, Path.Combine(project, "out"), result.Output);
+    }
+
+    /// <summary>
+    /// Builds the consumer <paramref name="name"/> once per test run (<c>dotnet build</c>) and hands every caller that
+    /// same build.
+    /// </summary>
+    public Task<ConsumerBuild> GetBuiltConsumerAsync(string name, TimeSpan timeout)
+    {
+        lock (_builds)
+        {
+            if (!_builds.TryGetValue(name, out var build) || build.IsFaulted || build.IsCanceled)
+            {
+                build = BuildConsumerAsync(name, "build", timeout);
+                _builds[name] = build;
+            }
+
+            return build;
+        }
+    }
+
+    /// <summary>
+    /// Runs <c>dotnet <paramref name="verb"/> -c Release -o out</c> in an existing consumer folder against the packed
+    /// version, restoring into the isolated packages folder; returns the result whatever the exit code.
+    /// </summary>
+    public Task<ProcessResult> RunConsumerCommandAsync(string project, string verb, TimeSpan timeout, params string[] arguments) =>
+        DotNetCli.ExecuteAsync(
             "dotnet",
-            [verb, "-c", "Release", "-o", output, $"-p:ErrorReportingVersion={Version}", .. arguments],
+            [verb, .. verb == "restore" ? Array.Empty<string>() : ["-c", "Release", "-o", Path.Combine(project, "out")], $"-p:ErrorReportingVersion={Version}", .. arguments],
             project,
             timeout,
             new Dictionary<string, string?> { ["NUGET_PACKAGES"] = NuGetPackagesFolder });
-        return new ConsumerBuild(project, output, log);
-    }
 
     private string BuildProperty(string name) =>
         XDocument.Load(Path.Combine(RepositoryRoot, "Directory.Build.props")).Descendants(name).Single().Value.Trim();
@@ -162,6 +234,9 @@ public sealed class PackedPackages : IAsyncLifetime
 
 /// <summary>A consumer program built by <see cref="PackedPackages.BuildConsumerAsync"/>: its folder, output folder and build log.</summary>
 public sealed record ConsumerBuild(string Project, string Output, string Log);
+
+/// <summary>A local folder a consumer's <c>nuget.config</c> adds as a package source for <paramref name="PackageIds"/> (besides nuget.org).</summary>
+public sealed record PackageFolderSource(string Key, string Folder, IReadOnlyList<string> PackageIds);
 
 [CollectionDefinition(Name)]
 public sealed class PackedPackagesDefinition : ICollectionFixture<PackedPackages>

@@ -1,5 +1,6 @@
-// Runs as a native binary: options bound from configuration (the binder source generator), a handled exception and a
-// message reported, flushed. Prints what AotSmokeTests asserts on the wire.
+// Runs as a native binary: ErrorReporting over the Sentry SDK, options bound from a "Sentry" configuration section
+// (the SDK's option names, the binder source generator), a handled exception and a message reported, flushed.
+// Prints what AotSmokeTests asserts on the wire.
 using System.Runtime.CompilerServices;
 using ErrorReporting;
 using Microsoft.Extensions.Configuration;
@@ -8,17 +9,18 @@ using Microsoft.Extensions.DependencyInjection;
 var configuration = new ConfigurationBuilder()
     .AddInMemoryCollection(new Dictionary<string, string?>
     {
-        ["ErrorReporting:Dsn"] = args[0],
-        ["ErrorReporting:Environment"] = "aot-smoke",
-        ["ErrorReporting:Release"] = "aot-smoke@1.0.0",
-        ["ErrorReporting:DefaultTags:dynamic-code"] = RuntimeFeature.IsDynamicCodeSupported ? "yes" : "no",
+        ["Sentry:Dsn"] = args[0],
+        ["Sentry:Environment"] = "aot-smoke",
+        ["Sentry:Release"] = "aot-smoke@1.0.0",
+        ["Sentry:DefaultTags:dynamic-code"] = RuntimeFeature.IsDynamicCodeSupported ? "yes" : "no",
     })
     .Build();
 
 var services = new ServiceCollection();
-services.AddErrorReporting(configuration.GetSection("ErrorReporting"));
+services.AddErrorReporting(configuration.GetSection("Sentry"));
 await using var provider = services.BuildServiceProvider();
 var reporter = provider.GetRequiredService<IErrorReporter>();
+Console.WriteLine($"enabled:{reporter.IsEnabled}");
 
 try
 {

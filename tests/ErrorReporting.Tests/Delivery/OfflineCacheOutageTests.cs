@@ -1,0 +1,65 @@
+using System.Net;
+using System.Net.Sockets;
+using ErrorReporting.Delivery;
+using ErrorReporting.Testing;
+using ErrorReporting.Tests.Infrastructure;
+
+namespace ErrorReporting.Tests.Delivery;
+
+/// <summary>
+/// The fault table's "connection refused for 3 s, with cache" row (docs/delivery.md): an outage met with the offline
+/// cache in one process. Reports made while nothing listens are written to the cache, kept through the failed
+/// attempts, and delivered exactly once soon after the server listens; the cache is empty afterwards. "Soon" is a
+/// bounded wait started at recovery, never a measured duration.
+/// </summary>
+public sealed class OfflineCacheOutageTests : IDisposable
+{
+    /// <summary>How long after the server listens the backlog must have arrived: the backoff cap (0.8 s), 60 sends, and slack for a loaded machine.</summary>
+    private static readonly TimeSpan s_recovery = TimeSpan.FromSeconds(10);
+
+    private readonly string _cache = Path.Combine(Path.GetTempPath(), "errorreporting-outage-tests", Guid.NewGuid().ToString("N"));
+
+    [Fact]
+    public async Task Send_ConnectionRefusedWithCache_KeepsEveryEventOnDiskAndDeliversEachExactlyOnceAfterRecovery()
+    {
+        var options = new SentryTestServerOptions { Port = FreePort(), PublicKey = new string('e', 32) };
+        await using var harness = EngineHarness.ForDsn($"http://{options.PublicKey}@127.0.0.1:{options.Port}/{options.ProjectId}", o => o.CacheDirectoryPath = _cache);
+        var ids = Enumerable.Range(0, 50).Select(i => harness.Message($"while refused {i}")).ToList();
+
+        // Nothing listens (connection refused) until the engine has failed five times: its backoff has reached the
+        // 0.8 s cap (0.1 + 0.2 + 0.4 + 0.8 + 0.8 s, about 2.3 s of outage), the state a 3 s outage leaves it in.
+        // Every report is on disk by then.
+        Assert.DoesNotContain(SentryId.Empty, ids);
+        await Wait.UntilAsync(() => harness.Engine.Counters?.Retries >= 5 && CacheFiles().Count == 50, "five failed attempts, 50 files in the cache");
+
+        await using var server = await SentryTestServer.StartAsync(options);
+        ids.AddRange(Enumerable.Range(0, 10).Select(i => harness.Message($"after recovery {i}")));
+        await server.WaitForEventsAsync(60, s_recovery);
+        await harness.FlushAsync();
+
+        Assert.Equal(ids.Select(id => id.ToString()).Order(), server.Events.Select(e => e.EventId).Order());
+        Assert.Equal(60, harness.Counters.Delivered);
+        Assert.Equal(0, harness.Counters.DroppedTotal);
+        Assert.Equal(0, harness.Counters.Queued);
+        Assert.Empty(CacheFiles());
+        Assert.Empty(server.Rejections);
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_cache))
+        {
+            Directory.Delete(_cache, recursive: true);
+        }
+    }
+
+    private List<string> CacheFiles()
+        => Directory.Exists(_cache) ? [.. Directory.EnumerateFiles(_cache, "*" + DiskEnvelopeStore.Extension, SearchOption.AllDirectories)] : [];
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
