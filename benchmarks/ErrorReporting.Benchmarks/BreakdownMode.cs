@@ -13,7 +13,7 @@ namespace ErrorReporting.Benchmarks;
 /// <summary>
 /// The <c>breakdown</c> mode: what one exception event is made of on the caller's thread, each part alone, through
 /// public API (or ErrorReporting's own parts), with the inputs a steady-state capture has (a fresh 11-frame exception,
-/// a scope holding the SDK's 100 "Exception" breadcrumbs). For each part: the best median of the rounds, in
+/// a scope holding the SDK's 100 "Exception" breadcrumbs). For each part: the best round (smallest mean per operation), in
 /// nanoseconds and caller-thread bytes per operation. The parts overlap nothing, but do not add up to a capture: the
 /// SDK's glue between them (processor enumeration, logging calls, trace context, sessions, sampling) is the rest.
 /// </summary>
