@@ -41,9 +41,7 @@ public sealed class ExceptionHandlerTests
     [MemberData(nameof(AllRegistrations))]
     public async Task UseExceptionHandler_EndpointThrows_OneUnhandledEventWhoseIdIsInProblemDetailsAndHeader(Registration registration)
     {
-        await using var web = await WebApp.StartAsync(
-            app => app.MapGet("/orders/{id}", (int id) => ThrowOrderFailed(id)),
-            new WebAppSettings { Registration = registration });
+        await using var web = await StartOrdersAppAsync(new WebAppSettings { Registration = registration });
 
         using var response = await web.GetAsync("/orders/42");
 
@@ -66,9 +64,7 @@ public sealed class ExceptionHandlerTests
     {
         // Sentry's middleware captures the exception of IExceptionHandlerFeature again after the handler ran; without
         // the SDK's instance deduplication, only ErrorReporting's one-exception-one-event filter keeps it at one.
-        await using var web = await WebApp.StartAsync(
-            app => app.MapGet("/orders/{id}", (int id) => ThrowOrderFailed(id)),
-            new WebAppSettings { Registration = registration, ConfigureSdk = options => options.DeduplicateMode = DeduplicateMode.InnerException });
+        await using var web = await StartOrdersAppAsync(new WebAppSettings { Registration = registration, ConfigureSdk = options => options.DeduplicateMode = DeduplicateMode.InnerException });
 
         using var response = await web.GetAsync("/orders/11");
 
@@ -80,9 +76,7 @@ public sealed class ExceptionHandlerTests
     [MemberData(nameof(RegistrationsWithSentryMiddleware))]
     public async Task UseExceptionHandler_WithSentryMiddleware_EventCarriesTheRequest(Registration registration)
     {
-        await using var web = await WebApp.StartAsync(
-            app => app.MapGet("/orders/{id}", (int id) => ThrowOrderFailed(id)),
-            new WebAppSettings { Registration = registration });
+        await using var web = await StartOrdersAppAsync(new WebAppSettings { Registration = registration });
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/orders/7?page=2&sort=name", UriKind.Relative));
         request.Headers.Add("X-Request-Id", "req-123");
         request.Headers.UserAgent.ParseAdd("tests/1.0");
@@ -177,9 +171,7 @@ public sealed class ExceptionHandlerTests
     [InlineData(Registration.AddErrorReportingAspNetCoreThenUseSentry)]
     public async Task NoExceptionHandler_ExceptionEscapesThePipeline_SentrysMiddlewareSendsOneUnhandledEvent(Registration registration)
     {
-        await using var web = await WebApp.StartAsync(
-            app => app.MapGet("/orders/{id}", (int id) => ThrowOrderFailed(id)),
-            new WebAppSettings { Registration = registration, UseExceptionHandler = false });
+        await using var web = await StartOrdersAppAsync(new WebAppSettings { Registration = registration, UseExceptionHandler = false });
 
         using var response = await web.GetAsync("/orders/8");
 
@@ -198,9 +190,7 @@ public sealed class ExceptionHandlerTests
     public async Task NoExceptionHandlerAndNoSentryMiddleware_ExceptionEscapes_NothingReportsIt()
     {
         // The documented limit of AddErrorReportingAspNetCore alone: its IExceptionHandler needs app.UseExceptionHandler().
-        await using var web = await WebApp.StartAsync(
-            app => app.MapGet("/orders/{id}", (int id) => ThrowOrderFailed(id)),
-            new WebAppSettings { Registration = Registration.AddErrorReportingAspNetCoreOnly, UseExceptionHandler = false });
+        await using var web = await StartOrdersAppAsync(new WebAppSettings { Registration = Registration.AddErrorReportingAspNetCoreOnly, UseExceptionHandler = false });
 
         using var response = await web.GetAsync("/orders/8");
 
@@ -499,6 +489,10 @@ public sealed class ExceptionHandlerTests
         Assert.Null(WebApp.HeaderOrNull(response, Header));
         Assert.Empty(web.Sentry.Requests);
     }
+
+    /// <summary>An app whose <c>/orders/{id}</c> endpoint throws "Order {id} failed.".</summary>
+    private static Task<WebApp> StartOrdersAppAsync(WebAppSettings settings)
+        => WebApp.StartAsync(app => app.MapGet("/orders/{id}", (int id) => ThrowOrderFailed(id)), settings);
 
     private static void ThrowOrderFailed(int id) => throw new InvalidOperationException($"Order {id} failed.");
 

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using ErrorReporting.Benchmarks;
 using ErrorReporting.Delivery;
 using ErrorReporting.Processors;
 using ErrorReporting.Tests.Infrastructure;
@@ -83,7 +84,7 @@ public sealed class CallerAllocationTests(ITestOutputHelper output)
         var ids = new SentryId[Calls];
         for (var round = -1; round < Rounds; round++)
         {
-            var exceptions = Fresh();
+            var exceptions = SampleExceptions.Many(Calls);
             var before = GC.GetAllocatedBytesForCurrentThread();
             for (var i = 0; i < Calls; i++)
             {
@@ -106,7 +107,7 @@ public sealed class CallerAllocationTests(ITestOutputHelper output)
         var results = new object?[Calls];
         for (var round = -1; round < Rounds; round++)
         {
-            var exceptions = Fresh();
+            var exceptions = SampleExceptions.Many(Calls);
             var before = GC.GetAllocatedBytesForCurrentThread();
             for (var i = 0; i < Calls; i++)
             {
@@ -118,45 +119,6 @@ public sealed class CallerAllocationTests(ITestOutputHelper output)
         }
 
         return minimum;
-    }
-
-    private static Exception[] Fresh()
-    {
-        var exceptions = new Exception[Calls];
-        for (var i = 0; i < Calls; i++)
-        {
-            exceptions[i] = ElevenFrames();
-        }
-
-        return exceptions;
-    }
-
-    /// <summary>A fresh exception with an 11-frame stack trace, as the benchmarks report.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static Exception ElevenFrames()
-    {
-        try
-        {
-            Throw(9);
-        }
-        catch (InvalidOperationException exception)
-        {
-            return exception;
-        }
-
-        throw new InvalidOperationException("unreachable");
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Throw(int depth)
-    {
-        if (depth > 0)
-        {
-            Throw(depth - 1);
-            return;
-        }
-
-        throw new InvalidOperationException("Could not read the configuration");
     }
 
     /// <summary>ErrorReporting with its delivery engine over a transport that discards; disposing closes the SDK.</summary>
