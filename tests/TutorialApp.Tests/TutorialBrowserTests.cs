@@ -28,7 +28,8 @@ public sealed class TutorialBrowserTests(ITestOutputHelper output)
     [Fact]
     public async Task Tutorial_ThreeButtons_IdsFoundInIssueStreamAndSearchAndUnhandledEventShowsThrowingFrame()
     {
-        // A failure's files are this run's only.
+        // A failure's files are this run's only (the folder may not exist yet on a fresh clone).
+        Directory.CreateDirectory(ScreenshotFolder);
         File.Delete(Path.Combine(ScreenshotFolder, "tutorial-failure.png"));
         File.Delete(Path.Combine(ScreenshotFolder, "tutorial-failure.txt"));
         await using var app = await TutorialAppProcess.StartAsync();
