@@ -123,7 +123,7 @@ public sealed class DeliveryFaultTests
     }
 
     [Fact]
-    public async Task FlushAsync_DuringRateLimit_ReturnsFalseAtItsTimeoutNotLater()
+    public async Task FlushAsync_DuringRateLimit_ReturnsFalseAndKeepsTheEnvelopeQueued()
     {
         await using var server = await SentryTestServer.StartAsync();
         server.Faults.Enqueue(FaultResponse.RateLimited(retryAfter: "60"));
