@@ -389,14 +389,7 @@ public sealed class ExceptionHandlerTests
             }),
             new WebAppSettings());
 
-        using (var cancel = new CancellationTokenSource())
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/slow", UriKind.Relative));
-            var sending = web.SendAsync(request, cancel.Token);
-            await entered.Task.WaitAsync(WebApp.WaitTimeout);
-            await cancel.CancelAsync();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sending);
-        }
+        await RequestSlowAndAbortAsync(web, entered);
 
         await observed.Task.WaitAsync(WebApp.WaitTimeout);
         await web.SettleAsync();
@@ -417,14 +410,7 @@ public sealed class ExceptionHandlerTests
             }),
             new WebAppSettings { UseExceptionHandler = false });
 
-        using (var cancel = new CancellationTokenSource())
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/slow", UriKind.Relative));
-            var sending = web.SendAsync(request, cancel.Token);
-            await entered.Task.WaitAsync(WebApp.WaitTimeout);
-            await cancel.CancelAsync();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sending);
-        }
+        await RequestSlowAndAbortAsync(web, entered);
 
         var received = Assert.Single(await web.Sentry.WaitForEventsAsync(1, WebApp.WaitTimeout));
         await web.SettleAsync();
@@ -511,5 +497,16 @@ public sealed class ExceptionHandlerTests
             await httpContext.Response.WriteAsync("not found", cancellationToken);
             return true;
         }
+    }
+
+    /// <summary>Requests <c>/slow</c>, and aborts the request once its handler has entered.</summary>
+    private static async Task RequestSlowAndAbortAsync(WebApp web, TaskCompletionSource entered)
+    {
+        using var cancel = new CancellationTokenSource();
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/slow", UriKind.Relative));
+        var sending = web.SendAsync(request, cancel.Token);
+        await entered.Task.WaitAsync(WebApp.WaitTimeout);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sending);
     }
 }

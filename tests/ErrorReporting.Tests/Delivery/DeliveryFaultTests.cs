@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using ErrorReporting.Diagnostics;
 using ErrorReporting.Testing;
 using ErrorReporting.Tests.Infrastructure;
@@ -20,7 +18,7 @@ public sealed class DeliveryFaultTests
     [Fact]
     public async Task Send_ConnectionRefusedThenListening_DeliversEveryEventExactlyOnceSoonAfterRecovery()
     {
-        var options = new SentryTestServerOptions { Port = FreePort(), PublicKey = new string('a', 32) };
+        var options = new SentryTestServerOptions { Port = LoopbackPort.Free(), PublicKey = new string('a', 32) };
         await using var harness = EngineHarness.ForDsn($"http://{options.PublicKey}@127.0.0.1:{options.Port}/{options.ProjectId}");
         var ids = Enumerable.Range(0, 20).Select(i => harness.Message($"while down {i}")).ToList();
 
@@ -151,12 +149,5 @@ public sealed class DeliveryFaultTests
         var reports = await server.WaitForClientReportsAsync(r => r.Sum(x => x.Quantity("before_send")) == 2, EngineHarness.Timeout);
         Assert.All(reports.SelectMany(r => r.DiscardedEvents), d => Assert.Equal("error", d.Category));
         await Conformance.AssertValidAsync(reports[0].Envelope.RawBytes);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

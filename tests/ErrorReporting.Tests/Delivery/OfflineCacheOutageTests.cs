@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using ErrorReporting.Delivery;
 using ErrorReporting.Testing;
 using ErrorReporting.Tests.Infrastructure;
@@ -22,7 +20,7 @@ public sealed class OfflineCacheOutageTests : IDisposable
     [Fact]
     public async Task Send_ConnectionRefusedWithCache_KeepsEveryEventOnDiskAndDeliversEachExactlyOnceAfterRecovery()
     {
-        var options = new SentryTestServerOptions { Port = FreePort(), PublicKey = new string('e', 32) };
+        var options = new SentryTestServerOptions { Port = LoopbackPort.Free(), PublicKey = new string('e', 32) };
         await using var harness = EngineHarness.ForDsn($"http://{options.PublicKey}@127.0.0.1:{options.Port}/{options.ProjectId}", o => o.CacheDirectoryPath = _cache);
         var ids = Enumerable.Range(0, 50).Select(i => harness.Message($"while refused {i}")).ToList();
 
@@ -55,11 +53,4 @@ public sealed class OfflineCacheOutageTests : IDisposable
 
     private List<string> CacheFiles()
         => Directory.Exists(_cache) ? [.. Directory.EnumerateFiles(_cache, "*" + DiskEnvelopeStore.Extension, SearchOption.AllDirectories)] : [];
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

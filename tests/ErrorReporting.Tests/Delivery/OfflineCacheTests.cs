@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using ErrorReporting.Delivery;
 using ErrorReporting.Testing;
 using ErrorReporting.Tests.Infrastructure;
@@ -18,7 +16,7 @@ public sealed class OfflineCacheTests : IDisposable
     [Fact]
     public async Task Kill_WhileServerDown_NextProcessDeliversAllTwoHundredExactlyOnce()
     {
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var publicKey = new string('c', 32);
         var dsn = $"http://{publicKey}@127.0.0.1:{port}/42";
 
@@ -88,11 +86,4 @@ public sealed class OfflineCacheTests : IDisposable
 
     private List<string> CacheFiles()
         => Directory.Exists(_cache) ? [.. Directory.EnumerateFiles(_cache, "*" + DiskEnvelopeStore.Extension, SearchOption.AllDirectories)] : [];
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,6 +1,4 @@
 using System.Collections;
-using System.Net;
-using System.Net.Sockets;
 using ErrorReporting.Testing;
 using ErrorReporting.Tests.Infrastructure;
 
@@ -121,7 +119,7 @@ public sealed class BadInputTests
     [Fact]
     public async Task Report_ConnectionRefused_NeitherThrowsNorWaitsAndTheEventsWait()
     {
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         await using var harness = SdkHarness.WithoutServer($"http://{new string('b', 32)}@127.0.0.1:{port}/1", o => o.ShutdownTimeout = TimeSpan.Zero);
 
         var ids = Enumerable.Range(0, 100).Select(i => harness.Reporter.ReportHandled(new InvalidOperationException($"while refused {i}"))).ToList();
@@ -172,13 +170,6 @@ public sealed class BadInputTests
         Assert.Empty(harness.Server.Rejections);
         await Conformance.AssertValidAsync(received.Envelope.RawBytes);
         return (received, id);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private sealed class HostileException : Exception
