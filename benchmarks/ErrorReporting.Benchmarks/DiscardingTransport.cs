@@ -1,5 +1,5 @@
 using System.IO.Compression;
-using ErrorReporting.Delivery;
+using ErrorReporting.Delivery.Http;
 using Sentry.Extensibility;
 using Sentry.Protocol.Envelopes;
 

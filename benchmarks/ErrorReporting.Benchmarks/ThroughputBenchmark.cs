@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Runtime;
 using System.Runtime.InteropServices;
-using ErrorReporting.Diagnostics;
 using ErrorReporting.Delivery;
+using ErrorReporting.Delivery.Accounting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using static System.FormattableString;
 
 namespace ErrorReporting.Benchmarks;
@@ -15,7 +16,7 @@ namespace ErrorReporting.Benchmarks;
 /// </summary>
 /// <remarks>
 /// <para>
-/// The producer reports only while <c>Counters.Queued</c> is below half the queue capacity and otherwise sleeps 1 ms
+/// The producer reports only while <c>DeliveryEngine.QueuedItems</c> is below half the queue capacity and otherwise sleeps 1 ms
 /// (a spinning producer would take one of the two cores from the worker, the sender and the server), so the queue
 /// never overflows and every report is accepted: the run measures what the pipeline delivers, not what it drops.
 /// </para>
@@ -80,19 +81,20 @@ internal static class ThroughputBenchmark
         });
         await using var provider = services.BuildServiceProvider();
         var reporter = provider.GetRequiredService<IErrorReporter>();
-        var counters = DeliveryEngine.Active?.Counters ?? throw new InvalidOperationException("ErrorReporting's delivery engine is not serving the SDK.");
+        var engine = provider.GetRequiredService<IOptions<ErrorReportingOptions>>().Value.BackgroundWorker as DeliveryEngine ?? throw new InvalidOperationException("ErrorReporting's delivery engine is not serving the SDK.");
         var drainTimeout = TimeSpan.FromSeconds(120);
 
         // Warm-up: JIT, tiering, the first connection. Delivered, checked, but outside the window.
-        var warmupRun = await ProduceAsync(reporter, counters, server, pool, ids, 0, warmup, seconds: double.PositiveInfinity, threshold);
+        var warmupRun = await ProduceAsync(reporter, engine, server, pool, ids, 0, warmup, seconds: double.PositiveInfinity, threshold);
         var warmupFlushed = await reporter.FlushAsync(drainTimeout);
         Console.WriteLine(Invariant($"warm-up: {warmupRun.Next:N0} reported, {server.EventCount:N0} delivered, flushed: {warmupFlushed}, {Stopwatch.GetElapsedTime(warmupRun.Start.Timestamp).TotalSeconds:0.00} s"));
 
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
 
-        var window = await ProduceAsync(reporter, counters, server, pool, ids, warmup, pool.Length, seconds, threshold);
-        var queuedAtEnd = counters.Queued;
+        var window = await ProduceAsync(reporter, engine, server, pool, ids, warmup, pool.Length, seconds, threshold);
+        var counters = engine.Counters;
+        var queuedAtEnd = engine.QueuedItems;
         var flushed = await reporter.FlushAsync(drainTimeout);
         var drained = Snapshot.Take(server);
 
@@ -159,17 +161,17 @@ internal static class ThroughputBenchmark
 
     private static double Seconds(long ticks) => (double)ticks / Stopwatch.Frequency;
 
-    /// <summary>Reports pool[from..to) on a dedicated thread until done or the window is over, pacing on <c>Queued</c>.</summary>
+    /// <summary>Reports pool[from..to) on a dedicated thread until done or the window is over, pacing on <c>QueuedItems</c>.</summary>
     private static Task<ProducerRun> ProduceAsync(
-        IErrorReporter reporter, DeliveryCounters counters, IThroughputServer server, Exception?[] pool, SentryId[] ids, int from, int to, double seconds, int threshold)
+        IErrorReporter reporter, DeliveryEngine engine, IThroughputServer server, Exception?[] pool, SentryId[] ids, int from, int to, double seconds, int threshold)
         => Task.Factory.StartNew(
-            () => Produce(reporter, counters, server, pool, ids, from, to, seconds, threshold),
+            () => Produce(reporter, engine, server, pool, ids, from, to, seconds, threshold),
             CancellationToken.None,
             TaskCreationOptions.LongRunning,
             TaskScheduler.Default);
 
     private static ProducerRun Produce(
-        IErrorReporter reporter, DeliveryCounters counters, IThroughputServer server, Exception?[] pool, SentryId[] ids, int from, int to, double seconds, int threshold)
+        IErrorReporter reporter, DeliveryEngine engine, IThroughputServer server, Exception?[] pool, SentryId[] ids, int from, int to, double seconds, int threshold)
     {
         var perSecond = new List<long>(double.IsFinite(seconds) ? (int)Math.Ceiling(seconds) + 1 : 0);
         var pauses = 0L;
@@ -195,7 +197,7 @@ internal static class ThroughputBenchmark
                 nextMark += Stopwatch.Frequency;
             }
 
-            if (counters.Queued >= threshold)
+            if (engine.QueuedItems >= threshold)
             {
                 pauses++;
                 Thread.Sleep(1);

@@ -1,8 +1,10 @@
 using System.Buffers;
 using System.IO.Compression;
 using BenchmarkDotNet.Attributes;
-using ErrorReporting.Delivery;
-using ErrorReporting.Diagnostics;
+using ErrorReporting.Delivery.Accounting;
+using ErrorReporting.Delivery.Queue;
+using ErrorReporting.Delivery.Sending;
+using ErrorReporting.Delivery.Store;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sentry.Protocol.Envelopes;
 
@@ -11,9 +13,9 @@ namespace ErrorReporting.Benchmarks;
 /// <summary>
 /// Proof 4: the delivery engine's cost per event, off the caller's thread. For an event exactly as ErrorReporting
 /// captured it (the SDK's processors, scope and ErrorReporting's processors applied), one invocation does what the
-/// engine does per event: the SDK's envelope processing and serialization (<see cref="EnvelopeWorker"/>), the header
+/// engine does per event: the SDK's envelope processing and serialization (<see cref="EnvelopeIntake"/>), the header
 /// framing at send time (<see cref="EnvelopeFraming"/>), gzip at the SDK's <c>RequestBodyCompressionLevel</c> (as
-/// <see cref="HttpEnvelopeTransport"/> does) and the hand-over to a transport that discards.
+/// <c>HttpEnvelopeTransport</c> does) and the hand-over to a transport that discards.
 /// </summary>
 /// <remarks>
 /// The SDK adds an "Exception" breadcrumb to the scope for every exception captured (100 at most), and every event
@@ -28,8 +30,7 @@ public class WorkerBenchmarks
     private readonly MemoryStream _body = new(16 * 1024);
     private readonly DiscardingTransport _transport = new();
     private Scenario _scenario = null!;
-    private EnvelopeWorker _worker = null!;
-    private DeliveryCounters _counters = null!;
+    private EnvelopeIntake _intake = null!;
     private CompressionLevel _compression;
     private SentryEvent _firstException = null!;
     private SentryEvent _steadyException = null!;
@@ -69,17 +70,15 @@ public class WorkerBenchmarks
             throw new InvalidOperationException($"Unexpected breadcrumbs: {_firstException.Breadcrumbs.Count} and {_steadyException.Breadcrumbs.Count}.");
         }
 
-        var queue = new EnvelopeQueue(16);
-        _counters = new DeliveryCounters(() => 0, () => 0);
+        var store = new MemoryEnvelopeStore();
         _compression = sdkOptions!.RequestBodyCompressionLevel;
-        _worker = new EnvelopeWorker(queue, new SdkEnvelopeProcessor(sdkOptions), new MemoryEnvelopeStore(() => { }), _counters, null, NullLogger.Instance, () => { });
+        _intake = new EnvelopeIntake(new EnvelopeQueue(16), new SdkEnvelopeProcessor(sdkOptions), store, new FlushTracker(store), new DeliveryCounters(TimeProvider.System), spotlight: null, sdkLogger: null, NullLogger.Instance);
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
-        _worker.Dispose();
-        _counters.Dispose();
+        _intake.Dispose();
         _scenario.Dispose();
     }
 
@@ -94,7 +93,7 @@ public class WorkerBenchmarks
 
     private int SerializeFrameCompressSend(SentryEvent sentryEvent)
     {
-        using var pending = _worker.Serialize(Envelope.FromEvent(sentryEvent), sequence: 0) ?? throw new InvalidOperationException("The event was dropped.");
+        using var pending = _intake.Serialize(Envelope.FromEvent(sentryEvent), QueueLane.Errors) ?? throw new InvalidOperationException("The event was dropped.");
         _frame.ResetWrittenCount();
         EnvelopeFraming.WriteHeaderLine(_frame, pending.Header, DateTimeOffset.UtcNow);
         _frame.Write(pending.Items);

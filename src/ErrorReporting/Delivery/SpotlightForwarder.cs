@@ -1,3 +1,4 @@
+using ErrorReporting.Delivery.Store;
 using ErrorReporting.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Sentry.Extensibility;

@@ -69,7 +69,14 @@ internal sealed class DeferredLoggerFactory : ILoggerFactory
             }
         }
 
-        target.CreateLogger(category).Log(level, eventId, text, exception, static (message, _) => message);
+        try
+        {
+            target.CreateLogger(category).Log(level, eventId, text, exception, static (message, _) => message);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The application's logging was disposed before the last of ErrorReporting's parts stopped.
+        }
     }
 
     private sealed record Buffered(string Category, LogLevel Level, EventId EventId, string Text, Exception? Exception);
@@ -95,6 +102,20 @@ internal sealed class DeferredLoggerFactory : ILoggerFactory
             owner.Log(category, logLevel, eventId, formatter(state, exception), exception);
         }
 
-        private ILogger? Target => _target ??= Volatile.Read(ref owner._target)?.CreateLogger(category);
+        private ILogger? Target
+        {
+            get
+            {
+                try
+                {
+                    return _target ??= Volatile.Read(ref owner._target)?.CreateLogger(category);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The application's logging was disposed before the last of ErrorReporting's parts stopped.
+                    return _target = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+                }
+            }
+        }
     }
 }

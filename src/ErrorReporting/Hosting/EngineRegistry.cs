@@ -44,12 +44,18 @@ internal sealed class EngineRegistry : IDisposable
         return engine;
     }
 
-    /// <summary>Gets a value indicating whether <paramref name="engine"/> was created here.</summary>
-    public bool Owns(DeliveryEngine engine)
+    /// <summary>
+    /// Gets the engine created here that serves the SDK's current hub (the hub it was installed into is enabled), or
+    /// <see langword="null"/> when the SDK sends through its own worker or another container's engine.
+    /// </summary>
+    public DeliveryEngine? ServingEngine
     {
-        lock (_engines)
+        get
         {
-            return _engines.Contains(engine);
+            lock (_engines)
+            {
+                return _engines.FindLast(e => e.IsServingHub);
+            }
         }
     }
 

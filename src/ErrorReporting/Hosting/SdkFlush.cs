@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using ErrorReporting.Delivery;
 using ErrorReporting.Reporting;
 using Sentry.Extensibility;
 
@@ -9,11 +8,11 @@ namespace ErrorReporting.Hosting;
 /// Flushes the SDK's global hub: through ErrorReporting's delivery engine when it serves the hub (an exact answer),
 /// else through the hub, whose flush reports nothing (the result is then whether it ended before the timeout).
 /// </summary>
-internal sealed class SdkFlush(IHub hub) : IDeliveryFlush
+internal sealed class SdkFlush(IHub hub, EngineRegistry engines) : IDeliveryFlush
 {
     public async ValueTask<bool> FlushAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        if (hub is HubAdapter && DeliveryEngine.Active is { } engine)
+        if (hub is HubAdapter && engines.ServingEngine is { } engine)
         {
             return await engine.FlushAsync(timeout, cancellationToken).ConfigureAwait(false);
         }

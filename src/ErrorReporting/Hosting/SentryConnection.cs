@@ -1,5 +1,4 @@
 using ErrorReporting.Configuration;
-using ErrorReporting.Delivery;
 using ErrorReporting.Diagnostics;
 using ErrorReporting.Reporting;
 using Microsoft.Extensions.DependencyInjection;
@@ -56,7 +55,7 @@ internal sealed class SentryConnection : IDisposable
             _initialization = null;
             initialization.Dispose();
         }
-        else if (DeliveryEngine.Active is { } engine && _engines.Owns(engine))
+        else if (_engines.ServingEngine is { } engine)
         {
             // UseSentry/AddSentry initialised the SDK with this container's engine, which is about to stop.
             engine.CloseHub();
@@ -81,7 +80,7 @@ internal sealed class SentryConnection : IDisposable
         if (SentrySdk.IsEnabled)
         {
             Log.UsingExistingSdk(_logger, "SentrySdk.Init");
-            if (DeliveryEngine.Active is null)
+            if (_engines.ServingEngine is null)
             {
                 Log.WithoutEngine(_logger);
             }
@@ -100,5 +99,5 @@ internal sealed class SentryConnection : IDisposable
         return Enabled();
     }
 
-    private ErrorReporter Enabled() => new(HubAdapter.Instance, _reported, new SdkFlush(HubAdapter.Instance), _logger);
+    private ErrorReporter Enabled() => new(HubAdapter.Instance, _reported, new SdkFlush(HubAdapter.Instance, _engines), _logger);
 }

@@ -1,5 +1,6 @@
-using ErrorReporting.Delivery;
-using ErrorReporting.Diagnostics;
+using ErrorReporting.Delivery.Accounting;
+using ErrorReporting.Delivery.Queue;
+using ErrorReporting.Delivery.Store;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ErrorReporting.Tests.Delivery;
@@ -7,15 +8,15 @@ namespace ErrorReporting.Tests.Delivery;
 public sealed class DiskEnvelopeStoreTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "errorreporting-tests", Guid.NewGuid().ToString("N"));
-    private readonly DeliveryCounters _counters = new(() => 0, () => 0);
+    private readonly DeliveryCounters _counters = new(TimeProvider.System);
 
     [Fact]
-    public async Task AddAsync_Envelope_WritesOwnerOnlyFileAndDeletesItOnRemove()
+    public async Task Add_Envelope_WritesOwnerOnlyFileAndDeletesItOnRemove()
     {
         using var store = Open();
         var envelope = Envelope(1);
 
-        await store.AddAsync(envelope, CancellationToken.None);
+        store.Add(envelope);
 
         var file = Assert.Single(CacheFiles(store));
         if (!OperatingSystem.IsWindows())
@@ -44,7 +45,7 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
             {
                 var envelope = Envelope(i);
                 ids.Add(envelope.EventId);
-                await first.AddAsync(envelope, CancellationToken.None);
+                first.Add(envelope);
             }
         }
 
@@ -52,7 +53,7 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
 
         Assert.Equal(5, second.Count);
         Assert.Equal(5, _counters.Restored);
-        Assert.Equal(PendingEnvelope.RestoredSequence, second.OldestSequence);
+        Assert.Equal(-5, second.OldestSequence);
         var restored = new List<SentryId>();
         while (second.Count > 0)
         {
@@ -77,7 +78,7 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
     {
         using (var first = Open())
         {
-            await first.AddAsync(Envelope(0), CancellationToken.None);
+            first.Add(Envelope(0));
         }
 
         var directory = Path.Combine(_root, DiskEnvelopeStore.Hash(Identity));
@@ -94,14 +95,14 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task AddAsync_BeyondCapacity_EvictsOldestAndCountsCacheOverflow()
+    public async Task Add_BeyondCapacity_EvictsOldestAndCountsCacheOverflow()
     {
         using var store = Open(capacity: 3);
         var envelopes = Enumerable.Range(0, 5).Select(Envelope).ToList();
 
         foreach (var envelope in envelopes)
         {
-            await store.AddAsync(envelope, CancellationToken.None);
+            store.Add(envelope);
         }
 
         Assert.Equal(3, store.Count);
@@ -111,15 +112,15 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task AddAsync_BeyondCapacity_NeverEvictsTheEnvelopeBeingSent()
+    public async Task Add_BeyondCapacity_NeverEvictsTheEnvelopeBeingSent()
     {
         using var store = Open(capacity: 2);
-        await store.AddAsync(Envelope(0), CancellationToken.None);
+        store.Add(Envelope(0));
         var inFlight = Oldest(store);
         inFlight.InFlight = true;
 
-        await store.AddAsync(Envelope(1), CancellationToken.None);
-        await store.AddAsync(Envelope(2), CancellationToken.None);
+        store.Add(Envelope(1));
+        store.Add(Envelope(2));
 
         Assert.Same(inFlight, Oldest(store));
         Assert.Equal(2, store.Count);
@@ -127,12 +128,12 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task AddAsync_Envelope_FileIsAValidSentryEnvelopeWithoutSentAt()
+    public async Task Add_Envelope_FileIsAValidSentryEnvelopeWithoutSentAt()
     {
         using var store = Open();
         var envelope = Envelope(3);
 
-        await store.AddAsync(envelope, CancellationToken.None);
+        store.Add(envelope);
 
         var bytes = await File.ReadAllBytesAsync(Assert.Single(CacheFiles(store)));
         var parsed = Infrastructure.TestEnvelope.Parse(bytes);
@@ -151,7 +152,6 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
 
     public void Dispose()
     {
-        _counters.Dispose();
         if (Directory.Exists(_root))
         {
             Directory.Delete(_root, recursive: true);
@@ -164,7 +164,17 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
         => TryOpen(capacity) ?? throw new Xunit.Sdk.XunitException("The cache could not be opened.");
 
     private DiskEnvelopeStore? TryOpen(int capacity = 100)
-        => DiskEnvelopeStore.Open(_root, Identity, capacity, _counters, NullLogger.Instance, () => { });
+    {
+        var store = new DiskEnvelopeStore(_root, Identity, capacity, _counters, NullLogger.Instance);
+        store.Open();
+        if (store.IsOnDisk)
+        {
+            return store;
+        }
+
+        store.Dispose();
+        return null;
+    }
 
     private static PendingEnvelope Oldest(DiskEnvelopeStore store)
     {
@@ -179,7 +189,7 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
     private static PendingEnvelope Envelope(int index)
     {
         var id = SentryId.Create();
-        return new(index, id, ["error"], Header(id), Items(index));
+        return new(index, id, ["error"], QueueLane.Errors, room: null, Header(id), Items(index));
     }
 
     private static byte[] Header(SentryId id) => System.Text.Encoding.UTF8.GetBytes($"{{\"sdk\":{{\"name\":\"sentry.dotnet\",\"version\":\"6.12.1\"}},\"event_id\":\"{id}\"}}");

@@ -1,240 +1,408 @@
-using ErrorReporting.Delivery;
-using ErrorReporting.Diagnostics;
+using ErrorReporting.Delivery.Accounting;
+using ErrorReporting.Delivery.Http;
+using ErrorReporting.Delivery.Sending;
 using ErrorReporting.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 
 namespace ErrorReporting.Tests.Delivery;
 
 /// <summary>
-/// How the delivery engine treats each kind of response, at the transport seam, with the SDK's real envelopes. The
-/// same scenarios run against the fault-injecting HTTP server in DeliveryFaultTests.
+/// What the delivery engine does with each answer of the server (Sentry's transport rules), at the transport seam, with
+/// the SDK's real envelopes and a <see cref="FakeTimeProvider"/> for every delay: retries, the backlog's pace, rate
+/// limits, client reports. The same rules over real HTTP are in <see cref="DeliveryFaultTests"/>.
 /// </summary>
 public sealed class EnvelopeSenderTests
 {
-    [Fact]
-    public async Task Send_500ThreeTimesThen200_DeliversOnceAfterThreeGrowingRetries()
-    {
-        var script = new ResponseScript(new TransportResponse(500), new TransportResponse(503), new TransportResponse(502));
-        await using var harness = EngineHarness.Create(script.Next);
+    private static readonly DateTimeOffset s_start = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
 
-        var id = harness.Message("retried");
+    [Theory]
+    [InlineData(200)]
+    [InlineData(202)]
+    [InlineData(204)]
+    public async Task Send_Any2xx_IsDeliveredOnce(int status)
+    {
+        await using var harness = EngineHarness.Create(_ => new TransportResponse(status));
+
+        var id = harness.Message("accepted");
         await harness.FlushAsync();
 
-        var attempts = harness.Transport.Attempts;
-        Assert.Equal(4, attempts.Count);
-        Assert.All(attempts, a => Assert.Equal(id.ToString(), a.Envelope.HeaderEventId));
+        Assert.Equal(id.ToString(), Assert.Single(harness.Transport.Attempts).Envelope.HeaderEventId);
         Assert.Equal(1, harness.Counters.Delivered);
-        Assert.Equal(3, harness.Counters.Retries);
-        var gaps = attempts.Zip(attempts.Skip(1), (a, b) => b.At - a.At).ToList();
-        Assert.All(gaps, gap => Assert.True(gap >= RetryBackoff.Initial * 0.7, $"Retried after {gap.TotalMilliseconds} ms, before the first backoff step."));
-    }
-
-    [Fact]
-    public async Task Send_EveryAttempt_CarriesAFreshSentAtOnce()
-    {
-        var script = new ResponseScript(new TransportResponse(503));
-        await using var harness = EngineHarness.Create(script.Next);
-
-        harness.Message("sent twice");
-        await harness.FlushAsync();
-
-        var sentAt = harness.Transport.Attempts.Select(a => a.Envelope.Header.GetProperty("sent_at").GetDateTimeOffset()).ToList();
-        Assert.Equal(2, sentAt.Count);
-        Assert.True(sentAt[1] > sentAt[0]);
-        Assert.All(harness.Transport.Attempts, a => Assert.Single(a.Envelope.Header.EnumerateObject(), p => p.Name == "sent_at"));
-    }
-
-    [Fact]
-    public async Task Send_503WithRetryAfter_WaitsWhatTheServerAsked()
-    {
-        var script = new ResponseScript(new TransportResponse(503, RetryAfter: "1"));
-        await using var harness = EngineHarness.Create(script.Next);
-
-        harness.Message("asked to wait");
-        await harness.FlushAsync();
-
-        var attempts = harness.Transport.Attempts;
-        Assert.Equal(2, attempts.Count);
-        Assert.True(attempts[1].At - attempts[0].At >= TimeSpan.FromSeconds(0.95), $"Retried after {(attempts[1].At - attempts[0].At).TotalMilliseconds} ms of a 1 s Retry-After.");
-    }
-
-    [Fact]
-    public async Task Send_NetworkFailureThenSuccess_DeliversOnce()
-    {
-        var script = new ResponseScript(TransportResponse.Failed(new HttpRequestException("connection refused")));
-        await using var harness = EngineHarness.Create(script.Next);
-
-        harness.Client.CaptureException(Exceptions.Thrown(new InvalidOperationException()));
-        await harness.FlushAsync();
-
-        Assert.Equal(2, harness.Transport.Attempts.Count);
-        Assert.Equal(1, harness.Counters.Delivered);
+        Assert.Equal(0, harness.Counters.DroppedTotal);
     }
 
     [Theory]
     [InlineData(400)]
     [InlineData(401)]
     [InlineData(403)]
+    [InlineData(404)]
+    [InlineData(408)]
     [InlineData(413)]
-    public async Task Send_ClientError_DropsCountsSendErrorAndLogsTheServersReason(int status)
+    public async Task Send_ClientError_DiscardsCountsSendErrorNeverResendsAndTheNextFlows(int status)
     {
-        var script = new ResponseScript(new TransportResponse(status, Detail: "envelope exceeded size limits"));
-        await using var harness = EngineHarness.Create(script.Next);
+        var script = new ResponseScript(new TransportResponse(status, Detail: "envelope rejected"));
+        await using var harness = EngineHarness.Create(script.Next, time: new FakeTimeProvider(s_start));
 
-        harness.Message("rejected");
+        var rejected = harness.Message("rejected");
         var later = harness.Message("later");
         await harness.FlushAsync();
 
+        // No time passed: the next envelope did not wait for anything.
+        Assert.Equal([rejected.ToString(), later.ToString()], harness.Transport.Attempts.Select(a => a.Envelope.HeaderEventId));
         Assert.Equal(1, harness.Counters.Dropped(DiscardReason.SendError));
         Assert.Equal(1, harness.Counters.Delivered);
-        Assert.Equal(later.ToString(), harness.Transport.Attempts[^1].Envelope.HeaderEventId);
-        Assert.Contains(harness.Logs.Messages, m => m.Contains($"HTTP {status}", StringComparison.Ordinal) && m.Contains("envelope exceeded size limits", StringComparison.Ordinal));
+        Assert.Equal(0, harness.Counters.Retries);
+        Assert.Equal(1, harness.Transport.Attempts[1].Envelope.Discarded("send_error", "error"));
     }
 
-    [Fact]
-    public async Task Send_ClientError_IsReportedToSentryAsSendErrorInTheNextEnvelope()
+    [Theory]
+    [InlineData(500)]
+    [InlineData(502)]
+    [InlineData(503)]
+    [InlineData(504)]
+    public async Task Send_ServerError_DiscardsCountsSendErrorAndWaitsBeforeTheNextRequest(int status)
     {
-        var script = new ResponseScript(new TransportResponse(400, Detail: "bad"));
-        await using var harness = EngineHarness.Create(script.Next);
+        var time = new FakeTimeProvider(s_start);
+        var script = new ResponseScript(new TransportResponse(status));
+        await using var harness = EngineHarness.Create(script.Next, time: time);
 
-        harness.Message("rejected");
-        harness.Message("carries the client report");
+        var discarded = harness.Message("meets the server error");
+        var next = harness.Message("waits");
+        await harness.WaitForAttemptsAsync(1);
+
+        var nextLook = await harness.NextLookAsync();
+        Assert.InRange(nextLook - s_start, TimeSpan.FromSeconds(0.75), TimeSpan.FromSeconds(1));
+        Assert.Single(harness.Transport.Attempts);
+        time.SetUtcNow(nextLook);
         await harness.FlushAsync();
 
-        var report = harness.Transport.Attempts[^1].Envelope.ClientReport ?? throw new Xunit.Sdk.XunitException("No client report.");
-        var discarded = Assert.Single(report.GetProperty("discarded_events").EnumerateArray());
-        Assert.Equal("send_error", discarded.GetProperty("reason").GetString());
-        Assert.Equal("error", discarded.GetProperty("category").GetString());
-        Assert.Equal(1, discarded.GetProperty("quantity").GetInt32());
-        await Conformance.AssertValidAsync(harness.Transport.Attempts[^1].Bytes);
+        Assert.Equal([discarded.ToString(), next.ToString()], harness.Transport.Attempts.Select(a => a.Envelope.HeaderEventId));
+        Assert.Equal(1, harness.Counters.Dropped(DiscardReason.SendError));
+        Assert.Equal(0, harness.Counters.Retries);
+        Assert.Equal(1, harness.Transport.Attempts[1].Envelope.Discarded("send_error", "error"));
     }
 
     [Fact]
-    public async Task Send_RateLimitedForErrors_WaitsTheLimitThenSendsEverythingInOrder()
+    public async Task Send_ServerErrorWithRetryAfter_WaitsWhatTheServerAsked()
     {
-        var script = new ResponseScript(new TransportResponse(429, RateLimits: "1:error:organization"));
-        await using var harness = EngineHarness.Create(script.Next);
+        var time = new FakeTimeProvider(s_start);
+        var script = new ResponseScript(new TransportResponse(503, RetryAfter: "30"));
+        await using var harness = EngineHarness.Create(script.Next, time: time);
 
-        var ids = Enumerable.Range(0, 3).Select(i => harness.Message($"m{i}")).ToList();
-        await harness.FlushAsync();
+        harness.Message("discarded");
+        harness.Message("waits 30 s");
+        await harness.WaitForAttemptsAsync(1);
 
-        var attempts = harness.Transport.Attempts;
-        Assert.Equal(4, attempts.Count);
-        Assert.True(attempts[1].At - attempts[0].At >= TimeSpan.FromSeconds(0.95), $"Sent {(attempts[1].At - attempts[0].At).TotalMilliseconds} ms after a 1 s rate limit.");
-        Assert.Equal(ids.Select(id => id.ToString()), attempts.Skip(1).Select(a => a.Envelope.HeaderEventId));
-        Assert.Equal(3, harness.Counters.Delivered);
-        Assert.Equal(0, harness.Counters.DroppedTotal);
+        Assert.Equal(s_start + TimeSpan.FromSeconds(30), await harness.NextLookAsync());
     }
 
     [Fact]
-    public async Task Send_RateLimitForOneCategory_HoldsItBackWhileOtherCategoriesFlow()
+    public async Task Send_SameStatusTwice_LogsTheServersReasonOnce()
     {
-        var script = new ResponseScript(new TransportResponse(429, RateLimits: "2:transaction:organization"));
-        await using var harness = EngineHarness.Create(script.Next);
-
-        harness.Client.CaptureTransaction(Transaction("limited"));
-        var message = harness.Message("an error event is not limited");
-        await harness.FlushAsync();
-
-        var attempts = harness.Transport.Attempts;
-        Assert.Equal(3, attempts.Count);
-        Assert.Equal(message.ToString(), attempts[1].Envelope.HeaderEventId);
-        Assert.True(attempts[2].At - attempts[0].At >= TimeSpan.FromSeconds(1.9), "The transaction was sent again inside its rate limit.");
-        Assert.Equal("transaction", attempts[2].Envelope.Items[0].Header.GetProperty("type").GetString());
-    }
-
-    [Fact]
-    public async Task Send_RateLimitHeaderOnSuccess_DeliversAndHoldsBackTheNext()
-    {
-        var script = new ResponseScript(new TransportResponse(200, RateLimits: "1:error:key"));
-        await using var harness = EngineHarness.Create(script.Next);
+        await using var harness = EngineHarness.Create(_ => new TransportResponse(403, Detail: "project disabled"));
 
         harness.Message("first");
         harness.Message("second");
         await harness.FlushAsync();
 
-        var attempts = harness.Transport.Attempts;
-        Assert.Equal(2, attempts.Count);
-        Assert.True(attempts[1].At - attempts[0].At >= TimeSpan.FromSeconds(0.95));
-        Assert.Equal(2, harness.Counters.Delivered);
+        Assert.Equal(2, harness.Counters.Dropped(DiscardReason.SendError));
+        Assert.Single(harness.Logs.Messages, m => m.Contains("HTTP 403", StringComparison.Ordinal) && m.Contains("project disabled", StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task Send_Bare429_HoldsEverythingForItsRetryAfter()
+    public async Task Send_413_LogsWhatToShrink()
     {
-        var script = new ResponseScript(new TransportResponse(429, RetryAfter: "1"));
+        var script = new ResponseScript(new TransportResponse(413, Detail: "envelope exceeded size limits"));
         await using var harness = EngineHarness.Create(script.Next);
 
-        harness.Message("first");
+        harness.Message("too large");
+        await harness.FlushAsync();
+
+        var message = Assert.Single(harness.Logs.Messages, m => m.Contains("413", StringComparison.Ordinal));
+        Assert.Contains("envelope exceeded size limits", message, StringComparison.Ordinal);
+        Assert.Contains("MaxAttachmentSize", message, StringComparison.Ordinal);
+        Assert.Contains("MaxBreadcrumbs", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Send_429_DiscardsWithoutAClientReportAndRefusesTheCategoryUntilTheLimitEnds()
+    {
+        var time = new FakeTimeProvider(s_start);
+        var script = new ResponseScript(new TransportResponse(429, RateLimits: "60:error:organization", RetryAfter: "60"));
+        await using var harness = EngineHarness.Create(script.Next, time: time);
+
+        var limited = harness.Message("meets the 429");
+        await harness.WaitForAttemptsAsync(1);
+        await Wait.UntilAsync(() => harness.Engine.RateLimits.IsAnyActive(time.GetUtcNow()), "the rate limit");
+        var inWindow = harness.Message("reported inside the window");
+        time.Advance(TimeSpan.FromSeconds(60));
+        var after = harness.Message("after the window");
+        await harness.FlushAsync();
+
+        Assert.Equal(SentryId.Empty, inWindow);
+        Assert.Equal([limited.ToString(), after.ToString()], harness.Transport.Attempts.Select(a => a.Envelope.HeaderEventId));
+        Assert.Equal(1, harness.Counters.Dropped(DiscardReason.RateLimited));
+        Assert.Equal(1, harness.Counters.Dropped(DiscardReason.RateLimitBackoff));
+        var report = harness.Transport.Attempts[1].Envelope;
+        Assert.Equal([("ratelimit_backoff", "error", 1L)], report.Discards);
+    }
+
+    [Fact]
+    public async Task Send_RateLimitHeaderOn200_RefusesThatCategoryOnly()
+    {
+        var time = new FakeTimeProvider(s_start);
+        var script = new ResponseScript(new TransportResponse(200, RateLimits: "60:transaction:organization"));
+        await using var harness = EngineHarness.Create(script.Next, time: time);
+
+        harness.Message("delivered, announces the limit");
+        await harness.FlushAsync();
+        harness.Client.CaptureTransaction(Transaction("refused"));
+        var message = harness.Message("errors still flow");
+        await harness.FlushAsync();
+
+        Assert.Equal(2, harness.Transport.Attempts.Count);
+        Assert.Equal(message.ToString(), harness.Transport.Attempts[1].Envelope.HeaderEventId);
+        Assert.Equal(1, harness.Counters.Dropped(DiscardReason.RateLimitBackoff));
+    }
+
+    [Fact]
+    public async Task Send_EnvelopeQueuedBeforeTheLimit_IsSentOnlyAfterItEnds()
+    {
+        var time = new FakeTimeProvider(s_start);
+        var held = new HeldResponses();
+        await using var harness = EngineHarness.Create(held.Respond, time: time);
+
+        harness.Client.CaptureTransaction(Transaction("first"));
+        harness.Client.CaptureTransaction(Transaction("second, queued before the limit"));
+        await Wait.UntilAsync(() => harness.Pipeline.Store.Count == 2, "both transactions in the store");
+        (await held.NextAsync()).SetResult(new TransportResponse(429, RateLimits: "60:transaction:organization"));
+
+        Assert.Equal(s_start + TimeSpan.FromSeconds(60), await harness.NextLookAsync());
+        Assert.Single(harness.Transport.Attempts);
+        time.SetUtcNow(s_start + TimeSpan.FromSeconds(60));
+        (await held.NextAsync()).SetResult(new TransportResponse(200));
+        await harness.FlushAsync();
+
+        Assert.Equal(2, harness.Transport.Attempts.Count);
+        Assert.Equal(1, harness.Counters.Delivered);
+        Assert.Equal(1, harness.Counters.Dropped(DiscardReason.RateLimited));
+    }
+
+    [Fact]
+    public async Task Capture_AttachmentCategoryLimited_SendsTheEventWithoutItAndCountsIt()
+    {
+        var time = new FakeTimeProvider(s_start);
+        var script = new ResponseScript(new TransportResponse(200, RateLimits: "60:attachment:organization"));
+        await using var harness = EngineHarness.Create(script.Next, time: time);
+        harness.Message("announces the limit");
+        await harness.FlushAsync();
+
+        var scope = new Scope(new SentryOptions());
+        scope.AddAttachment([1, 2, 3], "state.bin");
+        var id = harness.Client.CaptureEvent(new SentryEvent { Message = "with an attachment" }, scope);
+        await harness.FlushAsync();
+
+        var sent = harness.Transport.Attempts[1].Envelope;
+        Assert.Equal(id.ToString(), sent.HeaderEventId);
+        Assert.DoesNotContain("attachment", sent.ItemTypes);
+        Assert.Equal(1, sent.Discarded("ratelimit_backoff", "attachment"));
+        Assert.Equal(0, harness.Counters.DroppedTotal);
+    }
+
+    [Fact]
+    public async Task Send_NoResponse_KeepsTheEnvelopeAndProbesAloneAtDoublingIntervalsUpToAMinute()
+    {
+        var time = new FakeTimeProvider(s_start);
+        await using var harness = EngineHarness.Create(_ => TransportResponse.Failed(new HttpRequestException("Connection refused")), time: time);
+
+        var oldest = harness.Message("oldest");
+        for (var i = 0; i < 19; i++)
+        {
+            harness.Message($"waiting {i}");
+        }
+
+        await harness.WaitForAttemptsAsync(1);
+        double[] steps = [1, 2, 4, 8, 16, 32, 60, 60, 60];
+        for (var i = 0; i < steps.Length; i++)
+        {
+            var at = await harness.NextLookAsync();
+            var delay = at - time.GetUtcNow();
+            Assert.InRange(delay.TotalSeconds, 0.75 * steps[i], steps[i]);
+            Assert.Equal(i + 1, harness.Transport.Attempts.Count);
+            time.SetUtcNow(at);
+            await harness.WaitForAttemptsAsync(i + 2);
+        }
+
+        Assert.All(harness.Transport.Attempts, a => Assert.Equal(oldest.ToString(), a.Envelope.HeaderEventId));
+        Assert.Equal(0, harness.Counters.DroppedTotal);
+        Assert.Equal(20, harness.Engine.QueuedItems);
+    }
+
+    [Fact]
+    public async Task Send_ProbeSucceeds_DrainsWhatWaitedOneAtATimeAtLeast100MsApartThenLiveTrafficIsNotPaced()
+    {
+        var time = new FakeTimeProvider(s_start);
+        var script = new ResponseScript(TransportResponse.Failed(new HttpRequestException("Connection refused")));
+        await using var harness = EngineHarness.Create(script.Next, time: time);
+
+        var backlog = Enumerable.Range(0, 10).Select(i => harness.Message($"waited {i}")).ToList();
+        await harness.WaitForAttemptsAsync(1);
+        var recovered = await harness.AdvanceToNextLookAsync();
+        await harness.WaitForAttemptsAsync(2);
+
+        for (var i = 1; i < backlog.Count; i++)
+        {
+            var at = await harness.NextLookAsync();
+            Assert.Equal(recovered + (SendSchedule.BacklogSpacing * i), at);
+            Assert.Equal(i + 1, harness.Transport.Attempts.Count);
+            time.SetUtcNow(at);
+            await harness.WaitForAttemptsAsync(i + 2);
+        }
+
+        var live = Enumerable.Range(0, 5).Select(i => harness.Message($"live {i}")).ToList();
+        await harness.FlushAsync();
+
+        Assert.Equal(recovered + (SendSchedule.BacklogSpacing * 9), time.GetUtcNow());
+        var sent = harness.Transport.Attempts.Skip(1).Select(a => a.Envelope.HeaderEventId).ToList();
+        Assert.Equal(backlog.Concat(live).Select(id => id.ToString()), sent);
+        Assert.Equal(15, harness.Counters.Delivered);
+        Assert.Equal(1, harness.Counters.Retries);
+    }
+
+    [Fact]
+    public async Task Send_HealthyBurst_StartsWithOneAndOverlapsAtMostFour()
+    {
+        var held = new HeldResponses();
+        await using var harness = EngineHarness.Create(held.Respond);
+        held.InFlight = () => harness.Pipeline.Sender.InFlightCount;
+
+        for (var i = 0; i < 40; i++)
+        {
+            harness.Message($"burst {i}");
+        }
+
+        for (var answered = 0; answered < 40; answered++)
+        {
+            (await held.NextAsync()).SetResult(new TransportResponse(200));
+        }
+
+        await harness.FlushAsync();
+
+        Assert.Equal(1, held.UnansweredAtEachSend[0]);
+        Assert.InRange(held.UnansweredAtEachSend.Max(), 2, SendSchedule.MaxInFlight);
+    }
+
+    [Fact]
+    public async Task FlushAsync_OutageLongerThanTheTimeout_ReturnsFalseAndKeepsTheEnvelopes()
+    {
+        var time = new FakeTimeProvider(s_start);
+        await using var harness = EngineHarness.Create(_ => TransportResponse.Failed(new HttpRequestException("Connection refused")), time: time);
+        harness.Message("kept");
+        harness.Message("kept too");
+        await harness.WaitForAttemptsAsync(1);
+
+        // The flush's timer exists once the call returns: advancing the clock past it ends the flush.
+        var flush = harness.Engine.FlushAsync(TimeSpan.FromSeconds(10), CancellationToken.None).AsTask();
+        time.Advance(TimeSpan.FromSeconds(10));
+
+        Assert.False(await flush);
+        Assert.Equal(2, harness.Engine.QueuedItems);
+        Assert.Equal(0, harness.Counters.DroppedTotal);
+    }
+
+    [Fact]
+    public async Task Send_EveryAttempt_CarriesAFreshSentAt()
+    {
+        var time = new FakeTimeProvider(s_start);
+        var script = new ResponseScript(TransportResponse.Failed(new HttpRequestException("Connection reset")));
+        await using var harness = EngineHarness.Create(script.Next, time: time);
+
+        harness.Message("sent twice");
+        await harness.WaitForAttemptsAsync(1);
+        var retryAt = await harness.AdvanceToNextLookAsync();
+        await harness.FlushAsync();
+
+        var sentAt = harness.Transport.Attempts.Select(a => a.Envelope.Header.GetProperty("sent_at").GetDateTimeOffset()).ToList();
+        Assert.Equal([s_start, retryAt], sentAt);
+        Assert.All(harness.Transport.Attempts, a => Assert.Single(a.Envelope.Header.EnumerateObject(), p => p.Name == "sent_at"));
+    }
+
+    [Fact]
+    public async Task Send_DiscardsWithNothingToRideAlong_GoAloneAfterTenSeconds()
+    {
+        var time = new FakeTimeProvider(s_start);
+        var script = new ResponseScript(new TransportResponse(400, Detail: "bad"));
+        await using var harness = EngineHarness.Create(script.Next, time: time);
+
+        harness.Message("rejected");
+        await harness.WaitForAttemptsAsync(1);
+        Assert.Equal(s_start + EnvelopeSender.ClientReportDelay, await harness.AdvanceToNextLookAsync());
+        var report = (await harness.WaitForAttemptsAsync(2))[1];
+
+        Assert.Null(report.Envelope.HeaderEventId);
+        Assert.Equal(["client_report"], report.Envelope.ItemTypes);
+        Assert.Equal([("send_error", "error", 1L)], report.Envelope.Discards);
+        await Conformance.AssertValidAsync(report.Bytes);
+    }
+
+    [Fact]
+    public async Task Send_ClientReportWhoseSendGotNoResponse_IsSentAgainAndCountedOnce()
+    {
+        var time = new FakeTimeProvider(s_start);
+        var script = new ResponseScript(new TransportResponse(400, Detail: "bad"), TransportResponse.Failed(new HttpRequestException("Connection reset")));
+        await using var harness = EngineHarness.Create(script.Next, time: time);
+
+        harness.Message("rejected");
+        harness.Message("carries the report, then retried");
+        await harness.WaitForAttemptsAsync(2);
+        await harness.AdvanceToNextLookAsync();
         await harness.FlushAsync();
 
         var attempts = harness.Transport.Attempts;
-        Assert.Equal(2, attempts.Count);
-        Assert.True(attempts[1].At - attempts[0].At >= TimeSpan.FromSeconds(0.95));
+        Assert.Equal(3, attempts.Count);
+        Assert.Equal(1, attempts[1].Envelope.Discarded("send_error"));
+        Assert.Equal(1, attempts[2].Envelope.Discarded("send_error"));
+        Assert.Equal(1, attempts.Where(a => a.Envelope.HeaderEventId is not null).Last().Envelope.Discarded("send_error"));
     }
 
     [Fact]
-    public async Task FlushAsync_DuringRateLimit_ReturnsFalseAtItsTimeout()
+    public async Task Capture_TransactionsFillTheirLane_ErrorEventsAreStillAccepted()
     {
-        await using var harness = EngineHarness.Create(_ => new TransportResponse(429, RetryAfter: "60"));
+        var held = new HeldResponses();
+        await using var harness = EngineHarness.Create(held.Respond, o => o.MaxQueueItems = 100);
 
-        harness.Message("limited");
-        var flushed = await harness.Engine.FlushAsync(TimeSpan.FromMilliseconds(300), CancellationToken.None);
+        for (var i = 0; i < 2000; i++)
+        {
+            harness.Client.CaptureTransaction(Transaction($"t{i}"));
+        }
 
-        Assert.False(flushed);
-        Assert.Single(harness.Transport.Attempts);
-        Assert.Equal(1, harness.Counters.Queued);
-    }
-
-    [Fact]
-    public async Task Capture_QueueFull_ReturnsEmptyAndCountsQueueOverflow()
-    {
-        var release = new TaskCompletionSource<TransportResponse>();
-        await using var harness = EngineHarness.Create(_ => release.Task, o => o.MaxQueueItems = 3);
-
-        var ids = Enumerable.Range(0, 100).Select(i => harness.Message($"m{i}")).ToList();
-        release.SetResult(new TransportResponse(200));
+        var errors = Enumerable.Range(0, 20).Select(i => harness.Client.CaptureException(Exceptions.Thrown(new InvalidOperationException($"e{i}")))).ToList();
+        held.AnswerAllFromNowOn(new TransportResponse(200));
         await harness.FlushAsync();
 
-        var refused = ids.Count(id => id == SentryId.Empty);
-        Assert.True(refused > 0);
-        Assert.Equal(refused, harness.Counters.Dropped(DiscardReason.QueueOverflow));
-        Assert.Equal(100 - refused, harness.Counters.Delivered);
-        Assert.Equal(harness.Counters.Reported, harness.Counters.Delivered + harness.Counters.DroppedTotal + harness.Counters.Queued);
-    }
-
-    [Fact]
-    public async Task Capture_QueueFullDuringRateLimit_CountsRateLimitBackoff()
-    {
-        await using var harness = EngineHarness.Create(_ => new TransportResponse(429, RateLimits: "60::organization"), o => o.MaxQueueItems = 2);
-        harness.Message("first");
-        await Wait.UntilAsync(() => harness.Engine.Running!.RateLimits.IsAnyActive(DateTimeOffset.UtcNow), "the server's rate limit is in force");
-
-        var ids = Enumerable.Range(0, 40).Select(i => harness.Message($"m{i}")).ToList();
-
-        var dropped = ids.Count(id => id == SentryId.Empty);
-        Assert.True(dropped > 0);
-        Assert.Equal(dropped, harness.Counters.Dropped(DiscardReason.RateLimitBackoff));
-        Assert.Equal(0, harness.Counters.Dropped(DiscardReason.QueueOverflow));
+        Assert.DoesNotContain(SentryId.Empty, errors);
+        var delivered = harness.Transport.Attempts.Select(a => a.Envelope.HeaderEventId).ToHashSet();
+        Assert.All(errors, id => Assert.Contains(id.ToString(), delivered));
+        Assert.True(harness.Counters.Dropped(DiscardReason.QueueOverflow) >= 1900, $"{harness.Counters.Dropped(DiscardReason.QueueOverflow)} transactions refused.");
+        Assert.Equal(harness.Counters.Reported, harness.Counters.Delivered + harness.Counters.DroppedTotal + harness.Engine.QueuedItems);
     }
 
     [Fact]
     public async Task Send_SdksClientReportOnFailedAttempt_IsSentAgainWithTheRetry()
     {
-        var script = new ResponseScript(new TransportResponse(500));
-        await using var harness = EngineHarness.Create(script.Next, o => o.SetBeforeSend(e => e.Message?.Message == "drop" ? null : e));
+        var time = new FakeTimeProvider(s_start);
+        var script = new ResponseScript(TransportResponse.Failed(new HttpRequestException("Connection reset")));
+        await using var harness = EngineHarness.Create(script.Next, o => o.SetBeforeSend(e => e.Message?.Message == "drop" ? null : e), time);
 
         Assert.Equal(SentryId.Empty, harness.Message("drop"));
         harness.Message("keep");
+        await harness.WaitForAttemptsAsync(1);
+        await harness.AdvanceToNextLookAsync();
         await harness.FlushAsync();
 
         var attempts = harness.Transport.Attempts;
         Assert.Equal(2, attempts.Count);
-        Assert.All(attempts, a =>
-        {
-            var discarded = Assert.Single(a.Envelope.ClientReport!.Value.GetProperty("discarded_events").EnumerateArray());
-            Assert.Equal("before_send", discarded.GetProperty("reason").GetString());
-            Assert.Equal(1, discarded.GetProperty("quantity").GetInt32());
-        });
+        Assert.All(attempts, a => Assert.Equal([("before_send", "error", 1L)], a.Envelope.Discards));
         await Conformance.AssertValidAsync(attempts[1].Bytes);
     }
 
@@ -250,9 +418,7 @@ public sealed class EnvelopeSenderTests
         var attempt = Assert.Single(harness.Transport.Attempts);
         Assert.Null(attempt.Envelope.HeaderEventId);
         Assert.Equal("sentry.dotnet", attempt.Envelope.Header.GetProperty("sdk").GetProperty("name").GetString());
-        var discarded = Assert.Single(attempt.Envelope.ClientReport!.Value.GetProperty("discarded_events").EnumerateArray());
-        Assert.Equal("before_send", discarded.GetProperty("reason").GetString());
-        Assert.Equal(2, discarded.GetProperty("quantity").GetInt32());
+        Assert.Equal([("before_send", "error", 2L)], attempt.Envelope.Discards);
         await Conformance.AssertValidAsync(attempt.Bytes);
     }
 
@@ -272,46 +438,6 @@ public sealed class EnvelopeSenderTests
     }
 
     [Fact]
-    public async Task Send_HealthyBurst_OverlapsAtMostFourSendsAndStartsWithOne()
-    {
-        var probe = new ConcurrencyProbe();
-        await using var harness = EngineHarness.Create(_ => probe.RespondAsync(new TransportResponse(200)));
-
-        for (var i = 0; i < 40; i++)
-        {
-            harness.Message($"burst {i}");
-        }
-
-        await harness.FlushAsync();
-
-        Assert.Equal(1, probe.ConcurrencyAt(0));
-        Assert.Equal(EnvelopeSender.MaxInFlight, probe.MaxConcurrency);
-        Assert.Equal(40, harness.Counters.Delivered);
-    }
-
-    [Fact]
-    public async Task Send_FailureDuringBurst_NextAttemptGoesAloneAfterTheBackoff()
-    {
-        var probe = new ConcurrencyProbe();
-        var calls = 0;
-        await using var harness = EngineHarness.Create(_ => probe.RespondAsync(Interlocked.Increment(ref calls) == 20 ? new TransportResponse(503) : new TransportResponse(200)));
-
-        for (var i = 0; i < 40; i++)
-        {
-            harness.Message($"burst {i}");
-        }
-
-        await harness.FlushAsync();
-
-        var failedAt = probe.FailedAt ?? throw new Xunit.Sdk.XunitException("No send failed.");
-        // A launch racing with the failure's handling happens within microseconds; the backoff is at least 75 ms.
-        var next = probe.StartTimes.Select((time, index) => (time, index)).First(start => start.time > failedAt + TimeSpan.FromMilliseconds(30));
-        Assert.Equal(1, probe.ConcurrencyAt(next.index));
-        Assert.Equal(40, harness.Counters.Delivered);
-        Assert.Equal(1, harness.Counters.Retries);
-    }
-
-    [Fact]
     public async Task Send_EnvelopesOfEveryKind_GoThroughTheEngine()
     {
         await using var harness = EngineHarness.Create();
@@ -323,7 +449,7 @@ public sealed class EnvelopeSenderTests
         harness.Client.CaptureCheckIn("nightly", CheckInStatus.Ok);
         await harness.FlushAsync();
 
-        var types = harness.Transport.Attempts.SelectMany(a => a.Envelope.Items.Select(i => i.Header.GetProperty("type").GetString())).ToList();
+        var types = harness.Transport.Attempts.SelectMany(a => a.Envelope.ItemTypes).ToList();
         Assert.Equal(2, types.Count(t => t == "event"));
         Assert.Contains("transaction", types);
         Assert.Contains("session", types);
@@ -333,72 +459,77 @@ public sealed class EnvelopeSenderTests
 
     private static SentryTransaction Transaction(string name) => new(name, "test.op");
 
-    /// <summary>
-    /// Answers every send on another thread after a short hold, recording how many sends were under way when each began.
-    /// </summary>
-    private sealed class ConcurrencyProbe
+    /// <summary>Answers each send when the test says so: every attempt waits on a completion source of its own.</summary>
+    private sealed class HeldResponses
     {
-        private readonly object _gate = new();
-        private readonly List<int> _concurrency = [];
-        private readonly List<DateTimeOffset> _starts = [];
-        private int _current;
+        private readonly Queue<TaskCompletionSource<TransportResponse>> _pending = new();
+        private readonly List<int> _unanswered = [];
+        private TransportResponse? _always;
 
-        public DateTimeOffset? FailedAt { get; private set; }
+        /// <summary>Gets or sets how many sends the sender has under way (read when a send begins).</summary>
+        public Func<int>? InFlight { get; set; }
 
-        public int MaxConcurrency
+        /// <summary>Gets, for each send, how many sends were under way (itself included) when it began.</summary>
+        public IReadOnlyList<int> UnansweredAtEachSend
         {
             get
             {
-                lock (_gate)
+                lock (_pending)
                 {
-                    return _concurrency.Max();
+                    return [.. _unanswered];
                 }
             }
         }
 
-        public IReadOnlyList<DateTimeOffset> StartTimes
+        public int Pending
         {
             get
             {
-                lock (_gate)
+                lock (_pending)
                 {
-                    return [.. _starts];
+                    return _pending.Count;
                 }
             }
         }
 
-        public int ConcurrencyAt(int index)
+        public Task<TransportResponse> Respond(TransportAttempt attempt)
         {
-            lock (_gate)
+            lock (_pending)
             {
-                return _concurrency[index];
+                if (_always is { } always)
+                {
+                    return Task.FromResult(always);
+                }
+
+                var response = new TaskCompletionSource<TransportResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+                _pending.Enqueue(response);
+                _unanswered.Add((InFlight?.Invoke() ?? 0) + 1);
+                return response.Task;
             }
         }
 
-        public Task<TransportResponse> RespondAsync(TransportResponse response)
+        public bool TryNext(out TaskCompletionSource<TransportResponse> response)
         {
-            lock (_gate)
+            lock (_pending)
             {
-                _current++;
-                _concurrency.Add(_current);
-                _starts.Add(DateTimeOffset.UtcNow);
+                return _pending.TryDequeue(out response!);
             }
+        }
 
-            // Answer from another thread after a short hold, so that the sender can launch others meanwhile.
-            return Task.Run(() =>
+        public Task<TaskCompletionSource<TransportResponse>> NextAsync()
+            => Wait.ForAsync(() => TryNext(out var next) ? next : null, "a send to answer");
+
+        /// <summary>Answers the held sends and every later one with <paramref name="response"/>.</summary>
+        public void AnswerAllFromNowOn(TransportResponse response)
+        {
+            lock (_pending)
             {
-                Thread.SpinWait(50_000);
-                lock (_gate)
+                _always = response;
+                while (_pending.TryDequeue(out var held))
                 {
-                    _current--;
-                    if (!response.IsSuccess)
-                    {
-                        FailedAt = DateTimeOffset.UtcNow;
-                    }
+                    held.SetResult(response);
                 }
-
-                return response;
-            });
+            }
         }
     }
 }

@@ -1,4 +1,4 @@
-using ErrorReporting.Delivery;
+using ErrorReporting.Delivery.Store;
 using ErrorReporting.Testing;
 using ErrorReporting.Tests.Infrastructure;
 
@@ -12,8 +12,11 @@ namespace ErrorReporting.Tests.Delivery;
 /// </summary>
 public sealed class OfflineCacheOutageTests : IDisposable
 {
-    /// <summary>How long after the server listens the backlog must have arrived: the backoff cap (0.8 s), 60 sends, and slack for a loaded machine.</summary>
-    private static readonly TimeSpan s_recovery = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long after the server listens the backlog must have arrived: the next probe (at most 4 s after the third
+    /// failure), the backlog one envelope per 100 ms (6 s), and slack for a loaded machine.
+    /// </summary>
+    private static readonly TimeSpan s_recovery = TimeSpan.FromSeconds(30);
 
     private readonly string _cache = Path.Combine(Path.GetTempPath(), "errorreporting-outage-tests", Guid.NewGuid().ToString("N"));
 
@@ -24,11 +27,10 @@ public sealed class OfflineCacheOutageTests : IDisposable
         await using var harness = EngineHarness.ForDsn($"http://{options.PublicKey}@127.0.0.1:{options.Port}/{options.ProjectId}", o => o.CacheDirectoryPath = _cache);
         var ids = Enumerable.Range(0, 50).Select(i => harness.Message($"while refused {i}")).ToList();
 
-        // Nothing listens (connection refused) until the engine has failed five times: its backoff has reached the
-        // 0.8 s cap (0.1 + 0.2 + 0.4 + 0.8 + 0.8 s, about 2.3 s of outage), the state a 3 s outage leaves it in.
-        // Every report is on disk by then.
+        // Nothing listens (connection refused) until the engine has failed three times (about 1 + 2 s of probing, the
+        // state a 3 s outage leaves it in). Every report is on disk by then.
         Assert.DoesNotContain(SentryId.Empty, ids);
-        await Wait.UntilAsync(() => harness.Engine.Counters?.Retries >= 5 && CacheFiles().Count == 50, "five failed attempts, 50 files in the cache");
+        await Wait.UntilAsync(() => harness.Counters.Retries >= 3 && CacheFiles().Count == 50, "three failed attempts, 50 files in the cache");
 
         await using var server = await SentryTestServer.StartAsync(options);
         ids.AddRange(Enumerable.Range(0, 10).Select(i => harness.Message($"after recovery {i}")));
@@ -38,7 +40,7 @@ public sealed class OfflineCacheOutageTests : IDisposable
         Assert.Equal(ids.Select(id => id.ToString()).Order(), server.Events.Select(e => e.EventId).Order());
         Assert.Equal(60, harness.Counters.Delivered);
         Assert.Equal(0, harness.Counters.DroppedTotal);
-        Assert.Equal(0, harness.Counters.Queued);
+        Assert.Equal(0, harness.Engine.QueuedItems);
         Assert.Empty(CacheFiles());
         Assert.Empty(server.Rejections);
     }

@@ -1,4 +1,4 @@
-using ErrorReporting.Delivery;
+using ErrorReporting.Delivery.Sending;
 
 namespace ErrorReporting.Tests.Delivery;
 
@@ -116,8 +116,7 @@ public sealed class RateLimitsTests
         Assert.False(limits.Update(503, null, "4", s_now));
 
         Assert.Null(limits.BlockedUntil(["error"], s_now));
-        Assert.Equal(TimeSpan.FromSeconds(4), new TransportResponse(503, RetryAfter: "4").ServerRetryDelay(s_now));
-        Assert.Null(new TransportResponse(400, RetryAfter: "4").ServerRetryDelay(s_now));
+        Assert.Equal(TimeSpan.FromSeconds(4), RateLimits.ParseRetryAfter("4", s_now));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using ErrorReporting.Delivery;
+using ErrorReporting.Hosting;
 using ErrorReporting.Testing;
 using ErrorReporting.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
@@ -49,7 +50,7 @@ public sealed class OneSentryTests
 
             Assert.True(reporter.IsEnabled);
             var engine = Assert.IsType<DeliveryEngine>(theirOptions.BackgroundWorker);
-            Assert.Same(engine, DeliveryEngine.Active);
+            Assert.Same(engine, ServingEngine(provider));
             Assert.Equal(ErrorReportingOptions.DefaultMaxItems, theirOptions.MaxQueueItems);
             Assert.Contains(logs.Messages, m => m.Contains("initialised by UseSentry() or AddSentry()", StringComparison.Ordinal));
             Assert.DoesNotContain(logs.Messages, m => m.Contains("ErrorReporting initialised the Sentry SDK", StringComparison.Ordinal));
@@ -90,7 +91,7 @@ public sealed class OneSentryTests
             var theirOptions = app.Services.GetRequiredService<IOptions<SentryAspNetCoreOptions>>().Value;
 
             Assert.True(reporter.IsEnabled);
-            Assert.Same(Assert.IsType<DeliveryEngine>(theirOptions.BackgroundWorker), DeliveryEngine.Active);
+            Assert.Same(Assert.IsType<DeliveryEngine>(theirOptions.BackgroundWorker), ServingEngine(app.Services));
             await AssertOneHubAsync(server, reporter);
         }
         finally
@@ -118,7 +119,7 @@ public sealed class OneSentryTests
             Assert.True(await reporter.FlushAsync(s_timeout));
 
             Assert.Equal(id.ToString(), (await server.WaitForEventAsync(id, s_timeout)).EventId);
-            Assert.Null(DeliveryEngine.Active);
+            Assert.Null(ServingEngine(provider));
             Assert.Contains(logs.Messages, m => m.Contains("without ErrorReporting's delivery engine", StringComparison.Ordinal));
         }
 
@@ -164,7 +165,7 @@ public sealed class OneSentryTests
             await host.StartAsync();
 
             Assert.True(SentrySdk.IsEnabled);
-            Assert.NotNull(DeliveryEngine.Active);
+            Assert.NotNull(ServingEngine(host.Services));
             var id = host.Services.GetRequiredService<IErrorReporter>().ReportMessage("on a host");
             await host.StopAsync();
             Assert.Equal(id.ToString(), Assert.Single(server.Events).EventId);
@@ -191,7 +192,7 @@ public sealed class OneSentryTests
             }
 
             Assert.True(SentrySdk.IsEnabled);
-            Assert.Same(engine, DeliveryEngine.Active);
+            Assert.Same(engine, ServingEngine(first));
             Assert.True(await first.GetRequiredService<IErrorReporter>().FlushAsync(s_timeout));
             Assert.Single(server.Events);
         }
@@ -264,6 +265,8 @@ public sealed class OneSentryTests
         Assert.Equal("SentrySdk.ConfigureScope", server.Events.Single(e => e.EventId == handled.ToString()).Tags["set-through"]);
         Assert.True(server.Events.Single(e => e.EventId == handled.ToString()).Handled);
     }
+
+    private static DeliveryEngine? ServingEngine(IServiceProvider provider) => provider.GetRequiredService<EngineRegistry>().ServingEngine;
 
     private static DeliveryEngine DeliveryEngineOf(ServiceProvider provider)
     {

@@ -1,3 +1,5 @@
+using ErrorReporting.Delivery;
+using ErrorReporting.Hosting;
 using ErrorReporting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -30,6 +32,9 @@ internal sealed class SdkHarness : IAsyncDisposable
     public IErrorReporter Reporter { get; }
 
     public ListLoggerProvider Logs { get; }
+
+    /// <summary>Gets the delivery engine that serves the SDK's hub (fails the test when there is none).</summary>
+    public DeliveryEngine Engine => Provider.GetRequiredService<EngineRegistry>().ServingEngine ?? throw new Xunit.Sdk.XunitException("No delivery engine of this container serves the SDK.");
 
     /// <summary>Starts a test server and ErrorReporting pointed at it.</summary>
     public static async Task<SdkHarness> StartAsync(Action<ErrorReportingOptions>? configure = null, SentryTestServerOptions? serverOptions = null)

@@ -28,6 +28,23 @@ internal sealed class TestEnvelope
 
     public JsonElement? ClientReport { get; }
 
+    /// <summary>Gets the item types, in order.</summary>
+    public IReadOnlyList<string?> ItemTypes => Items.Select(i => i.Header.GetProperty("type").GetString()).ToList();
+
+    /// <summary>Gets the sum of the quantities of every client report item for a reason (and a category, when given).</summary>
+    public long Discarded(string reason, string? category = null)
+        => Items.Where(i => i.Header.GetProperty("type").GetString() == "client_report")
+            .SelectMany(i => JsonDocument.Parse(i.Payload).RootElement.GetProperty("discarded_events").EnumerateArray())
+            .Where(d => d.GetProperty("reason").GetString() == reason && (category is null || d.GetProperty("category").GetString() == category))
+            .Sum(d => d.GetProperty("quantity").GetInt64());
+
+    /// <summary>Gets every (reason, category) of the client report items, with its quantity.</summary>
+    public IReadOnlyList<(string Reason, string Category, long Quantity)> Discards
+        => Items.Where(i => i.Header.GetProperty("type").GetString() == "client_report")
+            .SelectMany(i => JsonDocument.Parse(i.Payload).RootElement.GetProperty("discarded_events").EnumerateArray())
+            .Select(d => (d.GetProperty("reason").GetString()!, d.GetProperty("category").GetString()!, d.GetProperty("quantity").GetInt64()))
+            .ToList();
+
     public string? HeaderEventId => Header.TryGetProperty("event_id", out var id) ? id.GetString() : null;
 
     /// <summary>Gets the event payload (fails the test when the envelope has none).</summary>

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using ErrorReporting.Benchmarks;
 using ErrorReporting.Delivery;
+using ErrorReporting.Delivery.Http;
 using ErrorReporting.Processors;
 using ErrorReporting.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;

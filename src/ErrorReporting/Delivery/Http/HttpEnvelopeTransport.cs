@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using ErrorReporting.Configuration;
 
-namespace ErrorReporting.Delivery;
+namespace ErrorReporting.Delivery.Http;
 
 /// <summary>
 /// POSTs envelopes to the DSN's envelope endpoint with the SDK's <c>X-Sentry-Auth</c> header, gzip-compressed unless
@@ -11,6 +11,7 @@ namespace ErrorReporting.Delivery;
 /// client honours the SDK's HTTP options: <see cref="SentryOptions.CreateHttpMessageHandler"/>,
 /// <see cref="SentryOptions.HttpProxy"/>, <see cref="SentryOptions.DecompressionMethods"/> and
 /// <see cref="SentryOptions.ConfigureClient"/>. Several sends may be under way at once; compression buffers are pooled.
+/// The HTTP client is created at the first send, so an application that never reports pays nothing for it.
 /// </summary>
 internal sealed class HttpEnvelopeTransport : IEnvelopeTransport
 {
@@ -18,20 +19,24 @@ internal sealed class HttpEnvelopeTransport : IEnvelopeTransport
 
     private static readonly MediaTypeHeaderValue s_envelopeContentType = new("application/x-sentry-envelope");
 
-    private readonly HttpClient _client;
+    private readonly Lazy<HttpClient> _client;
     private readonly SentryEndpoint _endpoint;
     private readonly TimeSpan _timeout;
+    private readonly TimeProvider _time;
     private readonly CompressionLevel _compression;
     private readonly Stack<MemoryStream> _bodies = new();
 
-    public HttpEnvelopeTransport(SentryOptions options, SentryEndpoint endpoint, TimeSpan timeout)
+    /// <param name="options">The SDK's HTTP options.</param>
+    /// <param name="endpoint">Where to send.</param>
+    /// <param name="timeout">How long one attempt may take (<c>SendTimeout</c>).</param>
+    /// <param name="time">The clock of the timeout.</param>
+    public HttpEnvelopeTransport(SentryOptions options, SentryEndpoint endpoint, TimeSpan timeout, TimeProvider time)
     {
         _endpoint = endpoint;
         _timeout = timeout;
+        _time = time;
         _compression = options.RequestBodyCompressionLevel;
-        _client = new HttpClient(CreateHandler(options), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
-        _client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        options.ConfigureClient?.Invoke(_client);
+        _client = new Lazy<HttpClient>(() => CreateClient(options), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     public async Task<TransportResponse> SendAsync(ReadOnlyMemory<byte> envelope, CancellationToken cancellationToken)
@@ -59,7 +64,11 @@ internal sealed class HttpEnvelopeTransport : IEnvelopeTransport
 
     public void Dispose()
     {
-        _client.Dispose();
+        if (_client.IsValueCreated)
+        {
+            _client.Value.Dispose();
+        }
+
         lock (_bodies)
         {
             while (_bodies.TryPop(out var body))
@@ -67,6 +76,14 @@ internal sealed class HttpEnvelopeTransport : IEnvelopeTransport
                 body.Dispose();
             }
         }
+    }
+
+    private static HttpClient CreateClient(SentryOptions options)
+    {
+        var client = new HttpClient(CreateHandler(options), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        options.ConfigureClient?.Invoke(client);
+        return client;
     }
 
     private static HttpMessageHandler CreateHandler(SentryOptions options)
@@ -136,16 +153,16 @@ internal sealed class HttpEnvelopeTransport : IEnvelopeTransport
         using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint.EnvelopeUri) { Content = content };
         request.Headers.TryAddWithoutValidation(SentryEndpoint.AuthHeaderName, _endpoint.Authorization);
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_timeout);
+        using var timeoutSource = new CancellationTokenSource(_timeout, _time);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
         try
         {
-            using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            using var response = await _client.Value.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             var status = (int)response.StatusCode;
             var rateLimits = JoinHeader(response.Headers, "X-Sentry-Rate-Limits");
             var retryAfter = JoinHeader(response.Headers, "Retry-After");
             string? detail = null;
-            if (status >= 400 && status != 429)
+            if (status >= 400)
             {
                 detail = await ReadDetailAsync(response, timeout.Token).ConfigureAwait(false);
             }
@@ -156,8 +173,9 @@ internal sealed class HttpEnvelopeTransport : IEnvelopeTransport
         {
             return TransportResponse.Failed(new TimeoutException($"No response from the Sentry server within {_timeout.TotalSeconds:0.###} s."));
         }
-        catch (Exception exception) when (exception is HttpRequestException or IOException or System.Net.Sockets.SocketException or InvalidOperationException)
+        catch (Exception exception) when (exception is not OperationCanceledException)
         {
+            // Network errors, and anything an application's handler or ConfigureClient throws: no response.
             return TransportResponse.Failed(exception);
         }
     }

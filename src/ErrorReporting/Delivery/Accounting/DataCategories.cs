@@ -1,4 +1,4 @@
-namespace ErrorReporting.Delivery;
+namespace ErrorReporting.Delivery.Accounting;
 
 /// <summary>
 /// Sentry's data categories, the unit of rate limits and client reports, derived from envelope item types as Relay

@@ -1,12 +1,15 @@
 using System.Globalization;
 
-namespace ErrorReporting.Delivery;
+using ErrorReporting.Delivery.Accounting;
+
+namespace ErrorReporting.Delivery.Sending;
 
 /// <summary>
-/// Sentry's rate limits, as the server announces them (PROTOCOL.md §8.3): <c>X-Sentry-Rate-Limits</c> on any response;
-/// on a 429 without it, <c>Retry-After</c> for all categories, else 60 seconds. Limits are kept per data category
-/// (<see cref="DataCategories"/>); an empty category list means all categories; of two limits for one category the
-/// longer one holds. The <c>internal</c> category (client reports) is held back only by an all-categories limit.
+/// Sentry's rate limits for one DSN, as the server announces them (PROTOCOL.md §8.3): <c>X-Sentry-Rate-Limits</c> on
+/// any response, 200 included; on a 429 without it, <c>Retry-After</c> for all categories, else 60 seconds. Limits are
+/// kept per data category (<see cref="DataCategories"/>); an empty category list means all categories; of two limits
+/// for one category the longer one holds. The <c>internal</c> category (client reports) is held back only by an
+/// all-categories limit. Read on callers' threads without a lock while nothing is limited.
 /// </summary>
 internal sealed class RateLimits
 {
@@ -65,8 +68,42 @@ internal sealed class RateLimits
         }
     }
 
-    /// <summary>Gets a value indicating whether any limit holds (for the reason of a queue overflow).</summary>
+    /// <summary>Gets a value indicating whether a limit was ever announced (read without a clock on every report).</summary>
+    public bool MayBeActive => Volatile.Read(ref _anyUntilTicks) != 0;
+
+    /// <summary>Gets a value indicating whether any limit holds.</summary>
     public bool IsAnyActive(DateTimeOffset now) => Volatile.Read(ref _anyUntilTicks) > now.UtcTicks;
+
+    /// <summary>Gets a value indicating whether items of <paramref name="category"/> may not be sent now.</summary>
+    public bool IsLimited(string category, DateTimeOffset now) => BlockedUntil([category], now) is not null;
+
+    /// <summary>Gets the limits in force: the categories (<c>"all"</c> for an all-categories limit) and when each ends.</summary>
+    public IReadOnlyList<KeyValuePair<string, DateTimeOffset>> Active(DateTimeOffset now)
+    {
+        if (!IsAnyActive(now))
+        {
+            return [];
+        }
+
+        lock (_gate)
+        {
+            var active = new List<KeyValuePair<string, DateTimeOffset>>();
+            if (_allUntil > now)
+            {
+                active.Add(new("all", _allUntil));
+            }
+
+            foreach (var (category, until) in _until)
+            {
+                if (until > now && until > _allUntil)
+                {
+                    active.Add(new(category, until));
+                }
+            }
+
+            return active;
+        }
+    }
 
     /// <summary>Parses <c>Retry-After</c>: delta-seconds (integer or decimal) or an HTTP date.</summary>
     internal static TimeSpan? ParseRetryAfter(string? value, DateTimeOffset now)

@@ -1,10 +1,10 @@
 using System.Globalization;
 
-namespace ErrorReporting.Delivery;
+namespace ErrorReporting.Delivery.Http;
 
 /// <summary>
 /// Sends one envelope (uncompressed bytes) in one attempt and reports what happened. It never throws for network or
-/// HTTP failures: those are results. Deciding to retry, wait or drop is the sender's job.
+/// HTTP failures: those are results. What to do about them is the sender's job.
 /// </summary>
 internal interface IEnvelopeTransport : IDisposable
 {
@@ -12,8 +12,8 @@ internal interface IEnvelopeTransport : IDisposable
 }
 
 /// <summary>
-/// The outcome of one send attempt: an HTTP status with the headers and error detail that matter, or a failure
-/// before any status (connection refused or reset, DNS failure, timeout).
+/// The outcome of one send attempt: an HTTP status with the headers and error detail that matter, or a failure before
+/// any status (connection refused or reset, DNS failure, no answer within the send timeout).
 /// </summary>
 internal readonly record struct TransportResponse(int StatusCode, string? RateLimits = null, string? RetryAfter = null, string? Detail = null, Exception? Failure = null)
 {
@@ -22,12 +22,11 @@ internal readonly record struct TransportResponse(int StatusCode, string? RateLi
     /// <summary>Gets a value indicating whether the server took the envelope (any 2xx).</summary>
     public bool IsSuccess => StatusCode is >= 200 and < 300;
 
-    /// <summary>Gets a value indicating whether the attempt should be repeated later: no response, 5xx, 408, or 429.</summary>
-    public bool IsRetryable => Failure is not null || StatusCode >= 500 || StatusCode is 408 or 429;
+    /// <summary>Gets a value indicating whether no response came (the only case in which an envelope is sent again).</summary>
+    public bool IsNetworkFailure => Failure is not null;
 
-    /// <summary>Gets the delay a 5xx response asked for with <c>Retry-After</c>, or <see langword="null"/>.</summary>
-    public TimeSpan? ServerRetryDelay(DateTimeOffset now)
-        => StatusCode >= 500 ? Delivery.RateLimits.ParseRetryAfter(RetryAfter, now) : null;
+    /// <summary>Gets a value indicating whether the server answered 5xx.</summary>
+    public bool IsServerError => StatusCode >= 500;
 
     public string Describe()
         => Failure is { } failure ? $"{failure.GetType().Name}: {failure.Message}" : string.Create(CultureInfo.InvariantCulture, $"HTTP {StatusCode}");

@@ -1,41 +1,46 @@
 using System.Buffers;
+using ErrorReporting.Delivery.Queue;
 
-namespace ErrorReporting.Delivery;
+namespace ErrorReporting.Delivery.Store;
 
 /// <summary>
 /// An envelope waiting to be sent, serialized by the SDK: its header line without <c>sent_at</c> (which is written at
 /// each send, so that a cached envelope never carries a stale one) and its items, framed. In the offline cache the
-/// bytes live in a file and are read when the envelope is sent.
+/// bytes live in a file and are read when the envelope is sent. While it is in memory it holds room in its lane of
+/// the delivery queue (<see cref="QueueRoom"/>); it gives the room back once on disk, delivered or dropped.
 /// </summary>
 internal sealed class PendingEnvelope : IDisposable
 {
-    /// <summary>The sequence of envelopes left in the offline cache by an earlier process: older than anything reported now.</summary>
-    public const long RestoredSequence = -1;
-
+    private readonly QueueRoom? _room;
     private byte[]? _header;
     private byte[]? _items;
     private int _itemsLength;
+    private int _holdsRoom;
 
-    public PendingEnvelope(long sequence, SentryId eventId, string[] categories, ReadOnlySpan<byte> header, ReadOnlySpan<byte> items)
+    public PendingEnvelope(long sequence, SentryId eventId, string[] categories, QueueLane lane, QueueRoom? room, ReadOnlySpan<byte> header, ReadOnlySpan<byte> items)
     {
         Sequence = sequence;
         EventId = eventId;
         Categories = categories;
+        Lane = lane;
+        _room = room;
+        _holdsRoom = room is null ? 0 : 1;
         _header = header.ToArray();
         _items = ArrayPool<byte>.Shared.Rent(Math.Max(1, items.Length));
         items.CopyTo(_items);
         _itemsLength = items.Length;
     }
 
-    private PendingEnvelope(long sequence, SentryId eventId, string[] categories, string filePath)
+    private PendingEnvelope(long sequence, SentryId eventId, string[] categories, QueueLane lane, string filePath)
     {
         Sequence = sequence;
         EventId = eventId;
         Categories = categories;
+        Lane = lane;
         FilePath = filePath;
     }
 
-    /// <summary>Gets the envelope's sequence number (its position in the delivery queue), or <see cref="RestoredSequence"/>.</summary>
+    /// <summary>Gets the envelope's place in the store (its order); negative for envelopes left by an earlier process.</summary>
     public long Sequence { get; }
 
     /// <summary>Gets the event id of the envelope header, or <see cref="SentryId.Empty"/> for an envelope without one.</summary>
@@ -44,6 +49,9 @@ internal sealed class PendingEnvelope : IDisposable
     /// <summary>Gets the data categories of the items (for rate limits and client reports), one per item.</summary>
     public string[] Categories { get; }
 
+    /// <summary>Gets the lane the envelope came through (the offline cache evicts <see cref="QueueLane.Bulk"/> first).</summary>
+    public QueueLane Lane { get; }
+
     /// <summary>Gets the file that holds the envelope in the offline cache.</summary>
     public string? FilePath { get; private set; }
 
@@ -51,6 +59,8 @@ internal sealed class PendingEnvelope : IDisposable
     public bool InFlight { get; set; }
 
     /// <summary>Gets the header JSON object without <c>sent_at</c>, reading the cache file when it is not in memory.</summary>
+    /// <exception cref="IOException">The cache file cannot be read.</exception>
+    /// <exception cref="InvalidDataException">The cache file is not an envelope.</exception>
     public ReadOnlySpan<byte> Header
     {
         get
@@ -61,6 +71,8 @@ internal sealed class PendingEnvelope : IDisposable
     }
 
     /// <summary>Gets the framed items, reading the cache file when they are not in memory.</summary>
+    /// <exception cref="IOException">The cache file cannot be read.</exception>
+    /// <exception cref="InvalidDataException">The cache file is not an envelope.</exception>
     public ReadOnlySpan<byte> Items
     {
         get
@@ -71,27 +83,43 @@ internal sealed class PendingEnvelope : IDisposable
     }
 
     /// <summary>Describes an envelope found in the offline cache; its bytes are read when it is sent.</summary>
-    public static PendingEnvelope FromFile(long sequence, SentryId eventId, string[] categories, string filePath) => new(sequence, eventId, categories, filePath);
+    public static PendingEnvelope FromFile(long sequence, SentryId eventId, string[] categories, QueueLane lane, string filePath)
+        => new(sequence, eventId, categories, lane, filePath);
 
-    /// <summary>Records that the envelope is now in <paramref name="filePath"/> and releases the memory copy.</summary>
+    /// <summary>Records that the envelope is now in <paramref name="filePath"/>, releasing the memory copy and the queue room.</summary>
     public void MoveToFile(string filePath)
     {
         FilePath = filePath;
-        ReleaseMemory();
+        Dispose();
     }
 
-    /// <summary>Releases the in-memory copy (a cached envelope reads its file again when needed).</summary>
-    public void ReleaseMemory()
+    /// <summary>Drops the bytes read from the cache file for a send (they are read again for the next one).</summary>
+    public void Unload()
+    {
+        if (FilePath is not null)
+        {
+            ReleaseBytes();
+        }
+    }
+
+    /// <summary>Releases the in-memory copy and gives back the queue room.</summary>
+    public void Dispose()
+    {
+        ReleaseBytes();
+        if (Interlocked.Exchange(ref _holdsRoom, 0) == 1)
+        {
+            _room!.Release(Lane);
+        }
+    }
+
+    private void ReleaseBytes()
     {
         _header = null;
-        var items = Interlocked.Exchange(ref _items, null);
-        if (items is not null)
+        if (Interlocked.Exchange(ref _items, null) is { } items)
         {
             ArrayPool<byte>.Shared.Return(items);
         }
     }
-
-    public void Dispose() => ReleaseMemory();
 
     private void Load()
     {
@@ -105,7 +133,7 @@ internal sealed class PendingEnvelope : IDisposable
         var headerEnd = bytes.AsSpan().IndexOf((byte)'\n');
         if (headerEnd < 0)
         {
-            throw new InvalidDataException($"The cache file {FilePath} has no header line.");
+            throw new InvalidDataException("The cache file has no header line.");
         }
 
         _header = bytes.AsSpan(0, headerEnd).ToArray();

@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Text.Json;
-using ErrorReporting.Diagnostics;
+using ErrorReporting.Delivery.Accounting;
 
-namespace ErrorReporting.Delivery;
+namespace ErrorReporting.Delivery.Sending;
 
 /// <summary>
 /// The few bytes ErrorReporting writes around the SDK's serialized envelopes: the header's <c>sent_at</c>, written at

@@ -1,0 +1,184 @@
+using System.Diagnostics.Metrics;
+using ErrorReporting.Configuration;
+using ErrorReporting.Delivery.Accounting;
+using ErrorReporting.Delivery.Http;
+using ErrorReporting.Delivery.Queue;
+using ErrorReporting.Delivery.Sending;
+using ErrorReporting.Delivery.Store;
+using ErrorReporting.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace ErrorReporting.Delivery;
+
+/// <summary>
+/// The running engine, built in one place (<see cref="Create"/>) in the order the data flows: queue → intake (the SDK's
+/// serializer) → store (memory, or the offline cache) → sender → transport. Creating it does no I/O; the offline
+/// cache is opened, and the HTTP client created, on the engine's background tasks.
+/// </summary>
+internal sealed class DeliveryPipeline
+{
+    private readonly IMeterFactory? _meterFactory;
+    private readonly ILogger _logger;
+    private Task _running = Task.CompletedTask;
+    private DeliveryMeter? _meter;
+
+    private DeliveryPipeline(
+        EnvelopeQueue queue,
+        IEnvelopeStore store,
+        FlushTracker flush,
+        EnvelopeIntake intake,
+        EnvelopeSender sender,
+        SendSchedule schedule,
+        IEnvelopeTransport transport,
+        DeliveryCounters counters,
+        DropNotices notices,
+        IMeterFactory? meterFactory,
+        ILogger logger)
+    {
+        Notices = notices;
+        Queue = queue;
+        Store = store;
+        Flush = flush;
+        Intake = intake;
+        Sender = sender;
+        Schedule = schedule;
+        Transport = transport;
+        Counters = counters;
+        _meterFactory = meterFactory;
+        _logger = logger;
+    }
+
+    public EnvelopeQueue Queue { get; }
+
+    public IEnvelopeStore Store { get; }
+
+    public FlushTracker Flush { get; }
+
+    public EnvelopeIntake Intake { get; }
+
+    public EnvelopeSender Sender { get; }
+
+    public SendSchedule Schedule { get; }
+
+    public IEnvelopeTransport Transport { get; }
+
+    public DeliveryCounters Counters { get; }
+
+    /// <summary>Gets the engine's logger.</summary>
+    public ILogger Logger => _logger;
+
+    /// <summary>Gets the throttled log of drops.</summary>
+    public DropNotices Notices { get; }
+
+    /// <summary>Gets the meter, once the pipeline runs.</summary>
+    public Meter? Meter => Volatile.Read(ref _meter)?.Meter;
+
+    /// <summary>Gets a task that completes when the offline cache is open and the loops run (or failed to start).</summary>
+    public Task Started { get; private set; } = Task.CompletedTask;
+
+    /// <summary>Gets the number of envelopes accepted and not yet delivered or dropped.</summary>
+    public long Queued => Queue.Count + Store.Count;
+
+    /// <summary>Builds the pipeline for the options' DSN. Throws the SDK's exception when the DSN is invalid.</summary>
+    public static DeliveryPipeline Create(
+        SentryOptions options,
+        DeliveryCounters counters,
+        RateLimits rateLimits,
+        ILogger logger,
+        IMeterFactory? meterFactory,
+        TimeProvider time,
+        Random random,
+        Func<SentryEndpoint, IEnvelopeTransport>? transportFactory)
+    {
+        var endpoint = SentryEndpoint.Create(options);
+        var queue = new EnvelopeQueue(options.MaxQueueItems);
+        IEnvelopeStore store = string.IsNullOrWhiteSpace(options.CacheDirectoryPath) || options.DisableFileWrite
+            ? new MemoryEnvelopeStore()
+            : new DiskEnvelopeStore(Path.Combine(options.CacheDirectoryPath, "ErrorReporting"), options.Dsn ?? string.Empty, options.MaxCacheItems, counters, logger);
+        var flush = new FlushTracker(store);
+        var sdk = new SdkEnvelopeProcessor(options);
+        var intake = new EnvelopeIntake(queue, sdk, store, flush, counters, SpotlightForwarder.Create(options, logger), options.DiagnosticLogger, logger);
+        var transport = transportFactory?.Invoke(endpoint)
+            ?? new HttpEnvelopeTransport(options, endpoint, (options as ErrorReportingOptions)?.SendTimeout ?? ErrorReportingOptions.DefaultSendTimeout, time);
+        var schedule = new SendSchedule(random);
+        var notices = new DropNotices(counters, logger, time);
+        var sender = new EnvelopeSender(store, queue, transport, rateLimits, counters, notices, schedule, flush, sdk, options.DiagnosticLogger, time, logger, options.SendClientReports);
+        Log.Started(logger, endpoint.EnvelopeUri.GetLeftPart(UriPartial.Authority), options.MaxQueueItems, store is DiskEnvelopeStore disk ? disk.Directory : "none");
+        return new DeliveryPipeline(queue, store, flush, intake, sender, schedule, transport, counters, notices, meterFactory, logger);
+    }
+
+    /// <summary>Starts the background work: opens the store, publishes the meter, runs the intake and the sender.</summary>
+    public void Run(TimeProvider time, CancellationToken stopping)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Started = started.Task;
+        _running = Task.Run(
+            async () =>
+            {
+                try
+                {
+                    var restored = Store.Open();
+                    if (restored > 0)
+                    {
+                        // What an earlier process left waited through a failure or a restart: sent paced.
+                        Schedule.Drain(time.GetUtcNow(), restored);
+                    }
+
+                    Volatile.Write(ref _meter, new DeliveryMeter(_meterFactory, Counters, () => Queued, () => Store is DiskEnvelopeStore { IsOnDisk: true } ? Store.Count : 0));
+                }
+                finally
+                {
+                    started.TrySetResult();
+                }
+
+                await Task.WhenAll(Guarded(Intake.RunAsync, stopping), Guarded(Sender.RunAsync, stopping)).ConfigureAwait(false);
+            },
+            CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Waits for the loops to end (the caller has closed the queue and canceled them), then releases everything.
+    /// Returns how many envelopes were left undelivered.
+    /// </summary>
+    public long Stop()
+    {
+        try
+        {
+            _running.Wait(TimeSpan.FromSeconds(5));
+        }
+        catch (AggregateException)
+        {
+            // Failures were logged when they happened.
+        }
+
+        Flush.Abandon();
+        var left = Queued;
+        while (Queue.Reader.TryRead(out var entry))
+        {
+            entry.Envelope?.Dispose();
+            entry.Marker?.Complete(false);
+        }
+
+        Intake.Dispose();
+        Store.Dispose();
+        Transport.Dispose();
+        _meter?.Dispose();
+        return left;
+    }
+
+    private async Task Guarded(Func<CancellationToken, Task> run, CancellationToken stopping)
+    {
+        try
+        {
+            await run(stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+        catch (Exception exception)
+        {
+            Log.WorkerFailed(_logger, exception);
+        }
+    }
+}

@@ -1,0 +1,345 @@
+using System.Buffers;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using ErrorReporting.Delivery.Accounting;
+using ErrorReporting.Delivery.Queue;
+using ErrorReporting.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace ErrorReporting.Delivery.Store;
+
+/// <summary>
+/// The offline cache (<c>CacheDirectoryPath</c>): every envelope is written to disk before it is sent and deleted after
+/// the server answered it. A file holds the envelope as the SDK serialized it, without <c>sent_at</c>: a valid Sentry
+/// envelope. Files are written atomically (a temporary file, then a rename) with owner-only permissions, named so that
+/// their order is the order of the reports; at start-up, files left by an earlier process are sent first, oldest first,
+/// with their original event ids. The cache is bounded: beyond <c>MaxCacheItems</c> an envelope is evicted (counted as
+/// <c>cache_overflow</c>), the oldest of the bulk lane first. An exclusive lock file keeps a second process out.
+/// </summary>
+/// <remarks>
+/// The folder is a place where anything can happen, and none of it stops delivery or sends an envelope twice:
+/// <list type="bullet">
+/// <item>a file that is not a readable envelope (corrupt, truncated, foreign, a link, a FIFO) is removed and counted
+/// as <c>internal_sdk_error</c>; the rest is delivered;</item>
+/// <item>a folder that can be read but not written is not used (its envelopes could be sent but never deleted, so
+/// every start would send them again); the process keeps its envelopes in memory and says so;</item>
+/// <item>a write that fails (a full disk) leaves no temporary file; the envelope stays in memory, counted as not
+/// cached, with one warning per run of failures;</item>
+/// <item>a folder readable by others is tightened to owner-only, or a warning says it could not be.</item>
+/// </list>
+/// </remarks>
+internal sealed class DiskEnvelopeStore : IEnvelopeStore
+{
+    internal const string Extension = ".envelope";
+    internal const string TemporaryExtension = ".tmp";
+    internal const string LockFileName = ".lock";
+
+    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode OwnerOnlyDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode GroupOrOther = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+        | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+
+    private readonly EnvelopeList _envelopes = new();
+    private readonly string _root;
+    private readonly int _capacity;
+    private readonly DeliveryCounters _counters;
+    private readonly ILogger _logger;
+    private readonly ArrayBufferWriter<byte> _buffer = new(8 * 1024);
+    private FileStream? _lock;
+    private bool _inMemoryOnly;
+    private long _failedWrites;
+    private long _fileCounter;
+
+    /// <param name="root">The folder of all caches (<c>{CacheDirectoryPath}/ErrorReporting</c>); the store uses a folder per DSN in it.</param>
+    /// <param name="dsnIdentity">The DSN, hashed into the folder's name.</param>
+    /// <param name="capacity"><c>MaxCacheItems</c>.</param>
+    /// <param name="counters">Where evictions, unreadable files and failed writes are counted.</param>
+    /// <param name="logger">Where the cache's problems are logged.</param>
+    public DiskEnvelopeStore(string root, string dsnIdentity, int capacity, DeliveryCounters counters, ILogger logger)
+    {
+        _root = Path.GetFullPath(root);
+        Directory = Path.Combine(_root, Hash(dsnIdentity));
+        _capacity = capacity;
+        _counters = counters;
+        _logger = logger;
+    }
+
+    /// <summary>Gets the cache folder of the DSN.</summary>
+    public string Directory { get; }
+
+    /// <summary>Gets a value indicating whether the folder is in use (after <see cref="Open"/>); otherwise envelopes stay in memory.</summary>
+    public bool IsOnDisk => _lock is not null && !_inMemoryOnly;
+
+    public int Count => _envelopes.Count;
+
+    public long OldestSequence => _envelopes.OldestSequence;
+
+    public AsyncSignal Added { get; } = new();
+
+    public int Open()
+    {
+        try
+        {
+            CreateOwnerOnly(_root);
+            CreateOwnerOnly(Directory);
+            if (!CanWrite(out var reason))
+            {
+                var left = System.IO.Directory.EnumerateFiles(Directory, "*" + Extension).Count();
+                Log.CacheReadOnly(_logger, Directory, reason, left);
+                _inMemoryOnly = true;
+                return 0;
+            }
+
+            try
+            {
+                _lock = new FileStream(Path.Combine(Directory, LockFileName), OwnerOnly(FileMode.OpenOrCreate, FileAccess.ReadWrite));
+            }
+            catch (IOException exception)
+            {
+                Log.CacheInUse(_logger, exception, Directory);
+                _inMemoryOnly = true;
+                return 0;
+            }
+
+            return Restore();
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            Log.CacheUnavailable(_logger, exception, Directory);
+            _inMemoryOnly = true;
+            return 0;
+        }
+    }
+
+    public void Add(PendingEnvelope envelope)
+    {
+        if (IsOnDisk)
+        {
+            Write(envelope);
+        }
+
+        _envelopes.Add(envelope);
+        if (IsOnDisk)
+        {
+            Evict();
+        }
+
+        Added.Set();
+    }
+
+    public void PeekOldest(List<PendingEnvelope> into, int count) => _envelopes.PeekOldest(into, count);
+
+    public void Remove(PendingEnvelope envelope)
+    {
+        if (_envelopes.Remove(envelope))
+        {
+            Delete(envelope);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var envelope in _envelopes.RemoveAll())
+        {
+            envelope.Dispose(); // the files stay for the next process
+        }
+
+        _lock?.Dispose();
+    }
+
+    internal static string Hash(string dsnIdentity)
+        => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(dsnIdentity)).AsSpan(0, 8)).ToLowerInvariant();
+
+    private static FileStreamOptions OwnerOnly(FileMode mode, FileAccess access)
+    {
+        var options = new FileStreamOptions { Mode = mode, Access = access, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = OwnerOnlyFile;
+        }
+
+        return options;
+    }
+
+    /// <summary>Creates a folder with owner-only permissions, or tightens an existing one that others can read.</summary>
+    private void CreateOwnerOnly(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            System.IO.Directory.CreateDirectory(path);
+            return;
+        }
+
+        var info = System.IO.Directory.CreateDirectory(path, OwnerOnlyDirectory);
+        if ((info.UnixFileMode & GroupOrOther) == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            info.UnixFileMode = OwnerOnlyDirectory;
+            Log.CachePermissionsTightened(_logger, path);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            Log.CachePermissionsLoose(_logger, exception, path);
+        }
+    }
+
+    /// <summary>Checks that files can be created and deleted in the folder (a read-only mount, a folder of another user).</summary>
+    private bool CanWrite(out string reason)
+    {
+        var probe = Path.Combine(Directory, $".write-test-{Environment.ProcessId}{TemporaryExtension}");
+        try
+        {
+            using (new FileStream(probe, OwnerOnly(FileMode.Create, FileAccess.Write)))
+            {
+            }
+
+            File.Delete(probe);
+            reason = string.Empty;
+            return true;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            reason = exception.Message;
+            return false;
+        }
+    }
+
+    private void Write(PendingEnvelope envelope)
+    {
+        var path = Path.Combine(Directory, FileName(envelope));
+        var temporary = path + TemporaryExtension;
+        try
+        {
+            _buffer.ResetWrittenCount();
+            _buffer.Write(envelope.Header);
+            _buffer.Write("\n"u8);
+            _buffer.Write(envelope.Items);
+            using (var file = new FileStream(temporary, OwnerOnly(FileMode.CreateNew, FileAccess.Write)))
+            {
+                file.Write(_buffer.WrittenSpan);
+            }
+
+            File.Move(temporary, path);
+            envelope.MoveToFile(path);
+            if (_failedWrites > 0)
+            {
+                Log.CacheWritableAgain(_logger, Directory, _failedWrites);
+                _failedWrites = 0;
+            }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // A full disk or a folder that became read-only: the envelope stays in memory, sent by this process.
+            TryDelete(temporary);
+            _counters.NotCachedOne();
+            if (_failedWrites++ == 0)
+            {
+                Log.CacheWriteFailed(_logger, exception, Directory);
+            }
+        }
+    }
+
+    private string FileName(PendingEnvelope envelope)
+    {
+        // Ordinal order of names = order of reports: UTC ticks, then a per-process counter.
+        var counter = ++_fileCounter;
+        var id = envelope.EventId == SentryId.Empty ? "none" : envelope.EventId.ToString();
+        return string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow.Ticks:D19}-{Environment.ProcessId:D7}-{counter:D9}-{id}{Extension}");
+    }
+
+    /// <summary>Removes envelopes beyond the capacity (never one being sent), counted as <c>cache_overflow</c>.</summary>
+    private void Evict()
+    {
+        foreach (var victim in _envelopes.RemoveBeyond(_capacity) ?? [])
+        {
+            _counters.Drop(DiscardReason.CacheOverflow, victim.Categories);
+            Delete(victim);
+        }
+    }
+
+    private void Delete(PendingEnvelope envelope)
+    {
+        if (envelope.FilePath is { } path && !TryDelete(path))
+        {
+            Log.CacheDeleteFailed(_logger, path);
+        }
+
+        envelope.Dispose();
+    }
+
+    private static bool TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+            return true;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Loads the envelopes an earlier process left, oldest first. Everything else in the folder (temporary files of
+    /// unfinished writes, unreadable or foreign files) is removed and counted as <c>internal_sdk_error</c>; folders in
+    /// it are left alone.
+    /// </summary>
+    private int Restore()
+    {
+        var restored = new List<(string Path, CacheFile.Contents Contents)>();
+        var removed = 0;
+        string? firstProblem = null;
+        foreach (var path in System.IO.Directory.EnumerateFiles(Directory).Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetFileName(path);
+            if (name == LockFileName)
+            {
+                continue;
+            }
+
+            string? problem;
+            if (!name.EndsWith(Extension, StringComparison.Ordinal))
+            {
+                problem = name.EndsWith(TemporaryExtension, StringComparison.Ordinal) ? "a write that never finished" : "not an envelope file";
+            }
+            else if (CacheFile.TryRead(path, out var contents, out problem))
+            {
+                restored.Add((path, contents));
+                continue;
+            }
+
+            removed++;
+            firstProblem ??= $"{name}: {problem}";
+            Log.CacheFileRemoved(_logger, path, problem);
+            _counters.Drop(DiscardReason.InternalSdkError, [DataCategories.Default]);
+            TryDelete(path);
+        }
+
+        if (removed > 0)
+        {
+            Log.CacheFilesRemoved(_logger, removed, Directory, firstProblem!);
+        }
+
+        for (var i = 0; i < restored.Count; i++)
+        {
+            var (path, contents) = restored[i];
+            var lane = QueueLanes.Of(contents.Categories);
+            _envelopes.Add(PendingEnvelope.FromFile(i - restored.Count, contents.EventId, contents.Categories, lane, path));
+        }
+
+        if (restored.Count > 0)
+        {
+            _counters.Restore(restored.Count);
+            Log.CacheRestored(_logger, restored.Count, Directory);
+            Evict();
+        }
+
+        return restored.Count;
+    }
+}
