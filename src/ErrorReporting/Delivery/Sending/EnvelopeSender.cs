@@ -236,8 +236,11 @@ internal sealed class EnvelopeSender
 
         if (ClientReportDue(now, out var dueAt) is { } request)
         {
-            LaunchClientReport(now, request, stopping);
-            _schedule.Started(now);
+            if (LaunchClientReport(now, request, stopping))
+            {
+                _schedule.Started(now);
+            }
+
             return null;
         }
 
@@ -315,7 +318,8 @@ internal sealed class EnvelopeSender
         return true;
     }
 
-    private void LaunchClientReport(DateTimeOffset now, TaskCompletionSource<bool> request, CancellationToken stopping)
+    /// <summary>Sends the pending client reports alone; returns <see langword="false"/> when none was pending (the request is then complete).</summary>
+    private bool LaunchClientReport(DateTimeOffset now, TaskCompletionSource<bool> request, CancellationToken stopping)
     {
         var ours = _counters.TakeClientReport();
         var theirs = _sdk.TakeClientReport(_sdkLogger);
@@ -323,13 +327,14 @@ internal sealed class EnvelopeSender
         if (ours is null && theirs is null)
         {
             request.TrySetResult(true);
-            return;
+            return false;
         }
 
         var buffer = _buffers.Count > 0 ? _buffers.Pop() : new ArrayBufferWriter<byte>(1024);
         Frame(buffer, theirs is null ? _standaloneHeader ??= _sdk.StandaloneHeader(_sdkLogger) : theirs.Header, theirs is null ? default : theirs.Items, ours, now);
         theirs?.Dispose();
         Start(new Send(null, ours, request, buffer, now), stopping);
+        return true;
     }
 
     private void Start(Send send, CancellationToken stopping)
