@@ -83,7 +83,7 @@ internal sealed class Scenario : IDisposable
                 options.MaxQueueItems = queueCapacity;
 
                 // What SentryOptionsDefaults.Apply installs, with the transport seam set.
-                engine = new DeliveryEngine(options, transportFactory: _ => new DiscardingTransport());
+                engine = new DeliveryEngine(options, transportFactory: () => new DiscardingTransport());
                 options.BackgroundWorker = engine;
                 options.AddIntegration(new DeliveryIntegration(engine));
                 configure?.Invoke(options);

@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using ErrorReporting.Configuration;
 using ErrorReporting.Delivery.Accounting;
 using ErrorReporting.Delivery.Http;
 using ErrorReporting.Delivery.Queue;
@@ -41,7 +40,7 @@ internal sealed class DeliveryEngine : IBackgroundWorker, IDisposable
     private readonly IMeterFactory? _meterFactory;
     private readonly TimeProvider _time;
     private readonly Random _random;
-    private readonly Func<SentryEndpoint, IEnvelopeTransport>? _transportFactory;
+    private readonly Func<IEnvelopeTransport>? _transportFactory;
     private readonly object _gate = new();
     private readonly CancellationTokenSource _stopping = new();
     private DeliveryPipeline? _pipeline;
@@ -54,14 +53,14 @@ internal sealed class DeliveryEngine : IBackgroundWorker, IDisposable
     /// <param name="meterFactory">Where its counters are published (<c>ErrorReporting</c> meter).</param>
     /// <param name="time">Its clock: retry delays, the backlog's pace, rate limits, send and flush timeouts.</param>
     /// <param name="random">The jitter of its retry delays.</param>
-    /// <param name="transportFactory">Creates the transport for the DSN's endpoint; <see cref="HttpEnvelopeTransport"/> when <see langword="null"/> (a seam for tests).</param>
+    /// <param name="transportFactory">Creates the transport; <see cref="HttpEnvelopeTransport"/> when <see langword="null"/> (a seam for tests).</param>
     public DeliveryEngine(
         SentryOptions options,
         ILoggerFactory? loggerFactory = null,
         IMeterFactory? meterFactory = null,
         TimeProvider? time = null,
         Random? random = null,
-        Func<SentryEndpoint, IEnvelopeTransport>? transportFactory = null)
+        Func<IEnvelopeTransport>? transportFactory = null)
     {
         _options = options;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;

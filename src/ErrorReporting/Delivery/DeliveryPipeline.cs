@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using ErrorReporting.Configuration;
 using ErrorReporting.Delivery.Accounting;
 using ErrorReporting.Delivery.Http;
 using ErrorReporting.Delivery.Queue;
@@ -88,9 +87,8 @@ internal sealed class DeliveryPipeline
         IMeterFactory? meterFactory,
         TimeProvider time,
         Random random,
-        Func<SentryEndpoint, IEnvelopeTransport>? transportFactory)
+        Func<IEnvelopeTransport>? transportFactory)
     {
-        var endpoint = SentryEndpoint.Create(options);
         var queue = new EnvelopeQueue(options.MaxQueueItems);
         IEnvelopeStore store = string.IsNullOrWhiteSpace(options.CacheDirectoryPath) || options.DisableFileWrite
             ? new MemoryEnvelopeStore()
@@ -98,14 +96,18 @@ internal sealed class DeliveryPipeline
         var flush = new FlushTracker(store);
         var sdk = new SdkEnvelopeProcessor(options);
         var intake = new EnvelopeIntake(queue, sdk, store, flush, counters, SpotlightForwarder.Create(options, logger), options.DiagnosticLogger, logger);
-        var transport = transportFactory?.Invoke(endpoint)
-            ?? new HttpEnvelopeTransport(options, endpoint, (options as ErrorReportingOptions)?.SendTimeout ?? ErrorReportingOptions.DefaultSendTimeout, time);
+        var transport = transportFactory?.Invoke()
+            ?? new HttpEnvelopeTransport(options, (options as ErrorReportingOptions)?.SendTimeout ?? ErrorReportingOptions.DefaultSendTimeout, time);
         var schedule = new SendSchedule(random);
         var notices = new DropNotices(counters, logger, time);
         var sender = new EnvelopeSender(store, queue, transport, rateLimits, counters, notices, schedule, flush, sdk, options.DiagnosticLogger, time, logger, options.SendClientReports);
-        Log.Started(logger, endpoint.EnvelopeUri.GetLeftPart(UriPartial.Authority), options.MaxQueueItems, store is DiskEnvelopeStore disk ? disk.Directory : "none");
+        Log.Started(logger, DsnServer(options.Dsn), options.MaxQueueItems, store is DiskEnvelopeStore disk ? disk.Directory : "none");
         return new DeliveryPipeline(queue, store, flush, intake, sender, schedule, transport, counters, notices, meterFactory, logger);
     }
+
+    /// <summary>Gets the scheme, host and port of a DSN (never its key), for the log.</summary>
+    private static string DsnServer(string? dsn)
+        => Uri.TryCreate(dsn, UriKind.Absolute, out var uri) ? uri.GetLeftPart(UriPartial.Authority).Replace(uri.UserInfo + "@", string.Empty, StringComparison.Ordinal) : "(no DSN)";
 
     /// <summary>Starts the background work: opens the store, publishes the meter, runs the intake and the sender.</summary>
     public void Run(TimeProvider time, CancellationToken stopping)

@@ -65,7 +65,7 @@ internal sealed class EngineHarness : IAsyncDisposable
         var options = new ErrorReportingOptions { Dsn = dsn, Release = "engine@1.0.0", Environment = "test" };
         configure?.Invoke(options);
         var transport = respond is null ? null : new ScriptedTransport(respond, time ?? TimeProvider.System);
-        var engine = new DeliveryEngine(options, loggerFactory, time: time, random: new Random(42), transportFactory: transport is null ? null : _ => transport);
+        var engine = new DeliveryEngine(options, loggerFactory, time: time, random: new Random(42), transportFactory: transport is null ? null : () => transport);
         options.BackgroundWorker = engine;
         var client = new SentryClient(options);
 

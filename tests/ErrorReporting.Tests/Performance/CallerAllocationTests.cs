@@ -145,7 +145,7 @@ public sealed class CallerAllocationTests(ITestOutputHelper output)
                 {
                     options.Dsn = Dsn;
                     options.MaxQueueItems = 4 * Calls;
-                    engine = new DeliveryEngine(options, transportFactory: _ => new DiscardingTransport());
+                    engine = new DeliveryEngine(options, transportFactory: () => new DiscardingTransport());
                     options.BackgroundWorker = engine;
                     options.AddIntegration(new DeliveryIntegration(engine));
                 })

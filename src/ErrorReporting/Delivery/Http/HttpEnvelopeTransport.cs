@@ -19,24 +19,21 @@ internal sealed class HttpEnvelopeTransport : IEnvelopeTransport
 
     private static readonly MediaTypeHeaderValue s_envelopeContentType = new("application/x-sentry-envelope");
 
-    private readonly Lazy<HttpClient> _client;
-    private readonly SentryEndpoint _endpoint;
+    private readonly Lazy<(HttpClient Client, SentryEndpoint Endpoint)> _client;
     private readonly TimeSpan _timeout;
     private readonly TimeProvider _time;
     private readonly CompressionLevel _compression;
     private readonly Stack<MemoryStream> _bodies = new();
 
-    /// <param name="options">The SDK's HTTP options.</param>
-    /// <param name="endpoint">Where to send.</param>
+    /// <param name="options">The SDK's HTTP options and the DSN (where to send: read at the first send).</param>
     /// <param name="timeout">How long one attempt may take (<c>SendTimeout</c>).</param>
     /// <param name="time">The clock of the timeout.</param>
-    public HttpEnvelopeTransport(SentryOptions options, SentryEndpoint endpoint, TimeSpan timeout, TimeProvider time)
+    public HttpEnvelopeTransport(SentryOptions options, TimeSpan timeout, TimeProvider time)
     {
-        _endpoint = endpoint;
         _timeout = timeout;
         _time = time;
         _compression = options.RequestBodyCompressionLevel;
-        _client = new Lazy<HttpClient>(() => CreateClient(options), LazyThreadSafetyMode.ExecutionAndPublication);
+        _client = new(() => (CreateClient(options), SentryEndpoint.Create(options)), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     public async Task<TransportResponse> SendAsync(ReadOnlyMemory<byte> envelope, CancellationToken cancellationToken)
@@ -66,7 +63,7 @@ internal sealed class HttpEnvelopeTransport : IEnvelopeTransport
     {
         if (_client.IsValueCreated)
         {
-            _client.Value.Dispose();
+            _client.Value.Client.Dispose();
         }
 
         lock (_bodies)
@@ -150,14 +147,14 @@ internal sealed class HttpEnvelopeTransport : IEnvelopeTransport
             content.Headers.ContentEncoding.Add("gzip");
         }
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint.EnvelopeUri) { Content = content };
-        request.Headers.TryAddWithoutValidation(SentryEndpoint.AuthHeaderName, _endpoint.Authorization);
-
         using var timeoutSource = new CancellationTokenSource(_timeout, _time);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
         try
         {
-            using var response = await _client.Value.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            var (client, endpoint) = _client.Value;
+            using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.EnvelopeUri) { Content = content };
+            request.Headers.TryAddWithoutValidation(SentryEndpoint.AuthHeaderName, endpoint.Authorization);
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             var status = (int)response.StatusCode;
             var rateLimits = JoinHeader(response.Headers, "X-Sentry-Rate-Limits");
             var retryAfter = JoinHeader(response.Headers, "Retry-After");
