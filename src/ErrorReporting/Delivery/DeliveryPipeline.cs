@@ -18,6 +18,7 @@ internal sealed class DeliveryPipeline
 {
     private readonly IMeterFactory? _meterFactory;
     private readonly ILogger _logger;
+    private readonly string _server;
     private Task _running = Task.CompletedTask;
     private DeliveryMeter? _meter;
 
@@ -32,8 +33,10 @@ internal sealed class DeliveryPipeline
         DeliveryCounters counters,
         DropNotices notices,
         IMeterFactory? meterFactory,
-        ILogger logger)
+        ILogger logger,
+        string server)
     {
+        _server = server;
         Notices = notices;
         Queue = queue;
         Store = store;
@@ -101,8 +104,7 @@ internal sealed class DeliveryPipeline
         var schedule = new SendSchedule(random);
         var notices = new DropNotices(counters, logger, time);
         var sender = new EnvelopeSender(store, queue, transport, rateLimits, counters, notices, schedule, flush, sdk, options.DiagnosticLogger, time, logger, options.SendClientReports);
-        Log.Started(logger, DsnServer(options.Dsn), options.MaxQueueItems, store is DiskEnvelopeStore disk ? disk.Directory : "none");
-        return new DeliveryPipeline(queue, store, flush, intake, sender, schedule, transport, counters, notices, meterFactory, logger);
+        return new DeliveryPipeline(queue, store, flush, intake, sender, schedule, transport, counters, notices, meterFactory, logger, DsnServer(options.Dsn));
     }
 
     /// <summary>Gets the scheme, host and port of a DSN (never its key), for the log.</summary>
@@ -120,6 +122,7 @@ internal sealed class DeliveryPipeline
                 try
                 {
                     var restored = Store.Open();
+                    Log.Started(_logger, _server, Queue.Room.Capacity, Store is DiskEnvelopeStore { IsOnDisk: true } disk ? disk.Directory : "none");
                     if (restored > 0)
                     {
                         // What an earlier process left waited through a failure or a restart: sent paced.
