@@ -137,13 +137,8 @@ internal static class Scenarios
             notes.Add($"cache files left: {cache.EnvelopeFiles()}");
         }
 
-        return Count(scenario, side, server, notes, problems, new Tally
+        return Count(scenario, side, server, notes, problems, TallyOf(child, PacedReports, recovery) with
         {
-            Reported = PacedReports,
-            Returned = child.Ids,
-            Recovery = recovery,
-            LastReport = child.LastReport,
-            Backlog = child.AcceptedIdsBefore(recovery),
             Requests = "– (nothing listens)",
             ExpectedClientReports = NoDiscards,
         });
@@ -165,13 +160,8 @@ internal static class Scenarios
         var recovery = requests.Skip(ServerErrors).FirstOrDefault(r => r.StatusCode == 200)?.ReceivedAt;
         notes.Add($"{requests.Count} requests in all");
         var discarded = MetServerError(server, child.AcceptedIds);
-        return Count(scenario, side, server, notes, problems, new Tally
+        return Count(scenario, side, server, notes, problems, TallyOf(child, PacedReports, recovery) with
         {
-            Reported = PacedReports,
-            Returned = child.Ids,
-            Recovery = recovery,
-            LastReport = child.LastReport,
-            Backlog = recovery is { } r ? child.AcceptedIdsBefore(r) : null,
             MetAnswer = discarded,
             Requests = failing.Count > 0 && recovery is { } back
                 ? string.Create(CultureInfo.InvariantCulture, $"{failing.Count} in {(back - failing[0].ReceivedAt).TotalSeconds:0.0} s (until the first 200)")
@@ -234,13 +224,8 @@ internal static class Scenarios
             notes.Add($"{refused} reports refused (SentryId.Empty)");
         }
 
-        return Count(scenario, side, server, notes, problems, new Tally
+        return Count(scenario, side, server, notes, problems, TallyOf(child, PacedReports, recovery) with
         {
-            Reported = PacedReports,
-            Returned = child.Ids,
-            Recovery = recovery,
-            LastReport = child.LastReport,
-            Backlog = recovery is { } r ? child.AcceptedIdsBefore(r) : null,
             MetAnswer = OpenedTheWindow(window, child.AcceptedIds),
             Requests = requests,
             ExpectedClientReports = refused == 0 ? NoDiscards : new Dictionary<(string, string), long> { [("ratelimit_backoff", "error")] = refused },
@@ -291,13 +276,8 @@ internal static class Scenarios
 
         notes.Add($"{server.Requests.Count} requests in all");
         var discarded = MetServerError(server, child.AcceptedIds);
-        return Count(scenario, side, server, notes, problems, new Tally
+        return Count(scenario, side, server, notes, problems, TallyOf(child, LongOutageReports, recovery) with
         {
-            Reported = LongOutageReports,
-            Returned = child.Ids,
-            Recovery = recovery,
-            LastReport = child.LastReport,
-            Backlog = recovery is { } r ? child.AcceptedIdsBefore(r) : null,
             MetAnswer = discarded,
             Requests = requests,
             ExpectedClientReports = SendErrors(discarded.Count),
@@ -462,6 +442,16 @@ internal static class Scenarios
     /// <summary>The accepted id of the envelope whose 429 opened the rate-limit window (later requests inside it break the rules or, for the SDK, carry only its client report).</summary>
     private static HashSet<string> OpenedTheWindow(RateLimitWindow window, IReadOnlyList<string> accepted)
         => window.First is { EventId: { } id } && accepted.Contains(id) ? [id] : [];
+
+    /// <summary>What a paced row counts of its child: the ids it returned, the reports made before <paramref name="recovery"/> (the backlog), its last report.</summary>
+    private static Tally TallyOf(ChildProcess child, int reported, DateTimeOffset? recovery) => new()
+    {
+        Reported = reported,
+        Returned = child.Ids,
+        Recovery = recovery,
+        LastReport = child.LastReport,
+        Backlog = recovery is { } r ? child.AcceptedIdsBefore(r) : null,
+    };
 
     private static ChildOptions Paced(Side side, string dsn, string? cache) => new()
     {
