@@ -9,7 +9,8 @@ namespace ErrorReporting.DeliveryFaults;
 /// parent counts, flushes for <see cref="FlushTimeout"/>, and closes when the parent closes its standard input.
 /// Lines on standard output: <c>ready</c>; <c>start:&lt;UTC ticks&gt;</c> when the first paced report returned (before the first of concurrent reports); one
 /// <c>id:&lt;event id&gt;</c> per report (32 zeros when the report was not accepted); <c>end:&lt;UTC ticks&gt;</c> after the last; <c>reported:&lt;n&gt;</c>;
-/// <c>flushed:&lt;True|False|n/a&gt; &lt;seconds&gt;</c>; <c>closed</c>.
+/// <c>flushed:&lt;True|False|n/a&gt; &lt;seconds&gt;</c>; <c>closed</c>. With transactions, <c>transactions:&lt;n&gt;</c> after them,
+/// before the first exception.
 /// </summary>
 internal static class ChildMode
 {
@@ -23,7 +24,9 @@ internal static class ChildMode
             Console.WriteLine("ready");
             if (!options.DeliverOnly)
             {
-                var ids = options.Threads > 0 ? ReportConcurrently(side, options) : ReportPaced(side, options);
+                var ids = options.Transactions > 0 ? ReportTransactionsThenErrors(side, options)
+                    : options.Threads > 0 ? ReportConcurrently(side, options)
+                    : ReportPaced(side, options);
                 Console.WriteLine("reported:" + ids.ToString(CultureInfo.InvariantCulture));
             }
 
@@ -76,6 +79,38 @@ internal static class ChildMode
         }
 
         Console.WriteLine("end:" + DateTime.UtcNow.Ticks.ToString(CultureInfo.InvariantCulture));
+        return options.Count;
+    }
+
+    /// <summary>
+    /// Finishes <see cref="ChildOptions.Transactions"/> transactions, then reports <see cref="ChildOptions.Count"/>
+    /// fresh (not thrown) exceptions at once from the same thread: a flood of one kind of envelope followed by errors.
+    /// </summary>
+    /// <remarks>
+    /// One exception is reported and flushed first (<c>warmup:&lt;id&gt;</c>, not counted): a cold first capture reads
+    /// symbol files for up to seconds on a loaded machine, time in which a worker drains its queue, so without it the
+    /// row would measure the first capture's cost instead of the queue.
+    /// </remarks>
+    private static int ReportTransactionsThenErrors(IReportingSide side, ChildOptions options)
+    {
+        var warmup = side.Exception(new InvalidOperationException("warm-up before the transactions"));
+        side.FlushAsync(FlushTimeout).GetAwaiter().GetResult();
+        Console.WriteLine("warmup:" + warmup);
+        var exceptions = Enumerable.Range(0, options.Count).Select(i => new InvalidOperationException($"after the transactions {i}")).ToArray();
+        for (var i = 0; i < options.Transactions; i++)
+        {
+            SentrySdk.StartTransaction($"transaction {i}", "fault-table").Finish();
+        }
+
+        Console.WriteLine("transactions:" + options.Transactions.ToString(CultureInfo.InvariantCulture));
+        Console.WriteLine("start:" + DateTime.UtcNow.Ticks.ToString(CultureInfo.InvariantCulture));
+        var ids = exceptions.Select(side.Exception).ToList();
+        Console.WriteLine("end:" + DateTime.UtcNow.Ticks.ToString(CultureInfo.InvariantCulture));
+        foreach (var id in ids)
+        {
+            Console.WriteLine("id:" + id);
+        }
+
         return options.Count;
     }
 
@@ -150,6 +185,11 @@ internal static class ChildMode
                 {
                     o.MaxQueueItems = queue;
                 }
+
+                if (options.Traces)
+                {
+                    o.TracesSampleRate = 1;
+                }
             });
 
         public SentryId Message(string text) => SentrySdk.CaptureMessage(text);
@@ -185,6 +225,11 @@ internal static class ChildMode
                     if (options.Queue is { } queue)
                     {
                         o.MaxQueueItems = queue;
+                    }
+
+                    if (options.Traces)
+                    {
+                        o.TracesSampleRate = 1;
                     }
                 })
                 .BuildServiceProvider();

@@ -36,6 +36,15 @@ internal sealed record ChildOptions
     /// <summary>Gets <c>MaxQueueItems</c>, or <see langword="null"/> for the side's default.</summary>
     public int? Queue { get; init; }
 
+    /// <summary>
+    /// Gets the number of transactions (<c>SentrySdk.StartTransaction(...).Finish()</c>) reported before the
+    /// <see cref="Count"/> exceptions, which then follow at once from the same thread; 0 for none.
+    /// </summary>
+    public int Transactions { get; init; }
+
+    /// <summary>Gets a value indicating whether <c>TracesSampleRate</c> is 1 (every transaction kept), else the side's default.</summary>
+    public bool Traces { get; init; }
+
     /// <summary>Gets a value indicating whether the child only initialises and flushes (a restart with the cache a killed process left).</summary>
     public bool DeliverOnly { get; init; }
 
@@ -47,9 +56,9 @@ internal sealed record ChildOptions
         Side? side = null;
         string? dsn = null;
         string? cache = null;
-        int count = 0, interval = 0, threads = 0;
+        int count = 0, interval = 0, threads = 0, transactions = 0;
         int? queue = null;
-        bool deliverOnly = false, waitForKill = false;
+        bool deliverOnly = false, waitForKill = false, traces = false;
         for (var i = 0; i < args.Count; i++)
         {
             switch (args[i])
@@ -80,6 +89,12 @@ internal sealed record ChildOptions
                 case "--queue":
                     queue = Number(args, ref i);
                     break;
+                case "--transactions":
+                    transactions = Number(args, ref i);
+                    break;
+                case "--traces":
+                    traces = true;
+                    break;
                 case "--deliver-only":
                     deliverOnly = true;
                     break;
@@ -100,6 +115,8 @@ internal sealed record ChildOptions
             IntervalMilliseconds = interval,
             Threads = threads,
             Queue = queue,
+            Transactions = transactions,
+            Traces = traces,
             DeliverOnly = deliverOnly,
             WaitForKill = waitForKill,
         };
@@ -124,6 +141,16 @@ internal sealed record ChildOptions
         if (Queue is { } queue)
         {
             args.AddRange(["--queue", queue.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        if (Transactions > 0)
+        {
+            args.AddRange(["--transactions", Transactions.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        if (Traces)
+        {
+            args.Add("--traces");
         }
 
         if (DeliverOnly)

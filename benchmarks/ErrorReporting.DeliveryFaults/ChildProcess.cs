@@ -42,6 +42,18 @@ internal sealed class ChildProcess : IDisposable
         }
     }
 
+    /// <summary>Gets every id the child printed with the time its line arrived (just after the call returned).</summary>
+    public IReadOnlyList<(string Id, DateTimeOffset At)> IdTimes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _ids.Zip(_idTimes)];
+            }
+        }
+    }
+
     /// <summary>Gets the ids of accepted reports (non-empty).</summary>
     public IReadOnlyList<string> AcceptedIds => [.. Ids.Where(id => id != s_emptyId)];
 

@@ -11,10 +11,11 @@ namespace ErrorReporting.DeliveryFaults;
 /// </summary>
 internal static class FaultTable
 {
-    public const string Usage =
+    public static string Usage =>
         "dotnet run -c Release --project benchmarks/ErrorReporting.DeliveryFaults -- [--scenario NAME[,NAME...]] [--out FILE] [--quiet-seconds 5]\n"
-        + "  scenarios: " + "refused, refused-cache, 503, 500, 429, sigkill, load-20000, load-default (default: all)\n"
-        + "  --out: where the Markdown goes (default: docs/delivery-results.md of the repository when every scenario runs; none otherwise)";
+        + "  scenarios: " + string.Join(", ", Scenarios.All.Select(s => s.Name)) + " (default: all)\n"
+        + "  --out: where the Markdown goes (default: docs/delivery-results.md of the repository when every scenario runs; none otherwise)\n"
+        + "  --quiet-seconds: on the SDK's side, how long without a new event ends the wait after its flush";
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
@@ -101,7 +102,7 @@ internal static class FaultTable
             output = Path.Combine(root, "docs", "delivery-results.md");
         }
 
-        return (selected, output, new RunSettings(TimeSpan.FromSeconds(quiet), TimeSpan.FromSeconds(30)));
+        return (selected, output, new RunSettings(TimeSpan.FromSeconds(quiet), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(70), TimeSpan.FromSeconds(180)));
     }
 
     private static string Markdown(IReadOnlyList<Row> rows, DateTime started, string loadBefore, string loadAfter, RunSettings settings)
@@ -117,7 +118,7 @@ internal static class FaultTable
         text.AppendLine(CultureInfo.InvariantCulture, $"- commit: {Commit()}");
         text.AppendLine(CultureInfo.InvariantCulture, $"- machine: {Environment.ProcessorCount} logical cores{CpuModel()}, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
         text.AppendLine(CultureInfo.InvariantCulture, $"- load average (1, 5, 15 min) before: {loadBefore}; after: {loadAfter}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"- after each child's FlushAsync(10 s): waited until every returned id arrived, or {settings.QuietPeriod.TotalSeconds:0.#} s without a new event (at most {settings.SettleBound.TotalSeconds:0} s), then closed the child (its SDK flushes for ShutdownTimeout, 2 s)");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- after each child's FlushAsync(10 s): waited until every returned id arrived (but those discarded on a 5xx/429 answer), or, for the SDK, {settings.QuietPeriod.TotalSeconds:0.#} s without a new event (at most {settings.SettleBound.TotalSeconds:0} s), for ErrorReporting {settings.EngineQuietPeriod.TotalSeconds:0} s without a new request (longer than its longest probe delay; at most {settings.EngineSettleBound.TotalSeconds:0} s); then closed the child (its SDK flushes for ShutdownTimeout, 2 s)");
         text.AppendLine();
         text.AppendLine(Row.MarkdownHeader);
         foreach (var row in rows)
@@ -127,9 +128,15 @@ internal static class FaultTable
 
         text.AppendLine();
         text.AppendLine("accepted: calls that returned a non-empty id; delivered: distinct returned ids the server received as events;");
-        text.AppendLine("duplicates: extra receptions of a returned id; lost = accepted − delivered. Recovery: the server listening (refused,");
-        text.AppendLine("SIGKILL), the first 200 after the faults (503, 500), the end of the rate-limit window (429); for the load rows the");
-        text.AppendLine("seconds count from the first report.");
+        text.AppendLine("discarded on a 5xx/429: returned ids never received whose envelope the server answered with a 5xx, or with the 429 that");
+        text.AppendLine("opened the rate-limit window (discarded as Sentry's transport rules say); lost = accepted − delivered − discarded on an");
+        text.AppendLine("answer: dropped by the client itself (after a network failure, by its own rate limit, its cache's cap, the kill);");
+        text.AppendLine("duplicates: extra receptions of a returned id. Recovery: the server listening (refused, SIGKILL), the first 200 after");
+        text.AppendLine("the faults (five 5xx), the end of the window (429, 60 s rows); for the load and errors-first rows the seconds count from");
+        text.AppendLine("the first report. Requests to the failing server: what the server received while it failed (per minute for the 60 s");
+        text.AppendLine("rows; ErrorReporting's probe schedule allows at most " + Scenarios.MaxProbes(Scenarios.LongOutage).ToString(CultureInfo.InvariantCulture) + " in 60 s). Client reports received: the sum of the");
+        text.AppendLine("`discarded_events` of every client report the server accepted, by reason/category (each side sends its own; for");
+        text.AppendLine("ErrorReporting the engine's and the SDK's go together).");
         return text.ToString();
     }
 

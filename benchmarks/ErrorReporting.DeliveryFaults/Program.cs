@@ -4,8 +4,11 @@ using ErrorReporting.DeliveryFaults;
 //   Runs every scenario twice, "SDK 6.12.1 defaults" and "ErrorReporting", each in a child process of this executable
 //   (--child ..., internal), against the fault-injecting SentryTestServer; prints the table and writes it to --out
 //   (default docs/delivery-results.md for a full run). See docs/delivery.md.
-// Exit code: 0 when every run completed and ErrorReporting kept its promises (nothing lost, no duplicates, nothing
-// inside a rate-limit window, FlushAsync true), 1 when not, 2 for bad arguments. The SDK's rows are measured, not judged.
+// Exit code: 0 when every run completed and ErrorReporting kept the promises of docs/delivery.md (nothing accepted lost
+// after network failures and crashes; exactly the envelopes that met a 5xx discarded, counted send_error, never resent;
+// nothing sent inside a rate-limit window and the reports made in it refused and counted; every error accepted after a
+// flood of transactions; at most the probe schedule's requests to a failing server; client reports that add up;
+// FlushAsync(10 s) true where the pacing allows it), 1 when not, 2 for bad arguments. The SDK's rows are measured, not judged.
 try
 {
     return args switch

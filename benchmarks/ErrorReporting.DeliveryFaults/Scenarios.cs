@@ -8,24 +8,31 @@ namespace ErrorReporting.DeliveryFaults;
 /// <summary>A row pair of the table: the same script, run once per <see cref="Side"/>.</summary>
 /// <param name="Name">The name for <c>--scenario</c>.</param>
 /// <param name="Title">The first column of the table.</param>
-/// <param name="EveryReportAccepted">Whether ErrorReporting promises to accept every report here (its queue never fills).</param>
+/// <param name="EveryReportAccepted">Whether ErrorReporting promises to accept every report here (its queue never fills, no rate limit refuses it).</param>
 /// <param name="FlushWithinTimeout">
-/// Whether ErrorReporting's <c>FlushAsync(10 s)</c> must return <see langword="true"/> here: for the paced scenarios, whose
-/// backlog is 50 or 200 envelopes; not for 10,000 reports, whose delivery time depends on the machine (then the flush
-/// returning <see langword="false"/> at its timeout is correct, and the parent keeps counting after it).
+/// Whether ErrorReporting's <c>FlushAsync(10 s)</c> must return <see langword="true"/> here. Not where the engine's
+/// pacing makes delivery take longer than 10 s by design (after 5xx answers the next request waits 1, 2, 4, 8, 16 s…;
+/// a restart sends 200 cached envelopes 100 ms apart, 20 s), nor for 10,000 reports, whose delivery time depends on
+/// the machine: there a flush returning <see langword="false"/> at its timeout is correct, and the parent keeps
+/// counting after it.
 /// </param>
 /// <param name="Run">Runs one side.</param>
 internal sealed record Scenario(string Name, string Title, bool EveryReportAccepted, bool FlushWithinTimeout, Func<Scenario, Side, RunSettings, Task<Row>> Run);
 
-/// <summary>How long the parent waits for a run to settle.</summary>
-/// <param name="QuietPeriod">After the child's flush returned: stop waiting once no event arrived for this long.</param>
-/// <param name="SettleBound">After the child's flush returned: stop waiting after this long in any case.</param>
-internal sealed record RunSettings(TimeSpan QuietPeriod, TimeSpan SettleBound);
+/// <summary>How long the parent waits for a run to settle after the child's flush returned.</summary>
+/// <param name="QuietPeriod">The SDK's side: stop waiting once no event arrived for this long (what it has not sent by then it has dropped).</param>
+/// <param name="SettleBound">The SDK's side: stop waiting after this long in any case.</param>
+/// <param name="EngineQuietPeriod">
+/// ErrorReporting's side: stop waiting once no request arrived for this long. Longer than the engine's longest probe
+/// delay (60 s), since it keeps what got no answer and probes again.
+/// </param>
+/// <param name="EngineSettleBound">ErrorReporting's side: stop waiting after this long in any case.</param>
+internal sealed record RunSettings(TimeSpan QuietPeriod, TimeSpan SettleBound, TimeSpan EngineQuietPeriod, TimeSpan EngineSettleBound);
 
 /// <summary>
 /// The scripts. Every run starts its own <see cref="SentryTestServer"/> (or none yet, for "refused") and its own
-/// child process; the parent injects the faults and counts. Paced scenarios report <see cref="PacedReports"/>
-/// messages, one every <see cref="PacedInterval"/>.
+/// child process; the parent injects the faults, counts, and judges ErrorReporting's rows against the promises of
+/// docs/delivery.md (the SDK's rows are measured, not judged).
 /// </summary>
 internal static class Scenarios
 {
@@ -34,28 +41,76 @@ internal static class Scenarios
     public const int LoadReports = 10_000;
     public const int LoadThreads = 8;
     public const int ServerErrors = 5;
+    public const int LongOutageReports = 140;
+    public const int FloodTransactions = 2_000;
+    public const int ErrorsAfterFlood = 20;
+    public const int FloodQueue = 100;
 
     public static readonly TimeSpan PacedInterval = TimeSpan.FromMilliseconds(100);
     public static readonly TimeSpan KilledInterval = TimeSpan.FromMilliseconds(20);
+    public static readonly TimeSpan LongOutageInterval = TimeSpan.FromMilliseconds(500);
     public static readonly TimeSpan Outage = TimeSpan.FromSeconds(3);
     public static readonly TimeSpan RateLimit = TimeSpan.FromSeconds(3);
+    public static readonly TimeSpan LongOutage = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long the server takes to answer in the "remote" errors-first row: a round trip to a distant Sentry, not a loopback.</summary>
+    public static readonly TimeSpan RemoteServerDelay = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// The engine's probe schedule while a server fails (docs/delivery.md): the first retry after about 1 s, doubling,
+    /// capped at 60 s, each delay drawn from [75 %, 100 %] of its step.
+    /// </summary>
+    public static readonly TimeSpan FirstRetryStep = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan LongestRetryStep = TimeSpan.FromSeconds(60);
+    public const double JitterFloor = 0.75;
 
     private static readonly TimeSpan s_childReady = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan s_childDone = TimeSpan.FromSeconds(120);
+    private static readonly TimeSpan s_childDone = TimeSpan.FromSeconds(300);
     private static readonly TimeSpan s_childClose = TimeSpan.FromSeconds(20);
     private static readonly TimeSpan s_cacheBound = TimeSpan.FromSeconds(30);
+
+    /// <summary>Reports whose id line the parent read within this long of a window's edge are not judged by which side of the edge they fell on (the call returned a little earlier).</summary>
+    private static readonly TimeSpan s_edgeSlack = TimeSpan.FromSeconds(1);
+
+    private static readonly string s_empty = SentryId.Empty.ToString();
 
     public static IReadOnlyList<Scenario> All { get; } =
     [
         new("refused", "connection refused for 3 s, no cache", true, true, (s, side, settings) => RefusedAsync(s, side, settings, withCache: false)),
         new("refused-cache", "connection refused for 3 s, with cache", true, true, (s, side, settings) => RefusedAsync(s, side, settings, withCache: true)),
-        new("503", "five 503s, then 200", true, true, (s, side, settings) => ServerErrorsAsync(s, side, settings, 503)),
-        new("500", "five 500s, then 200", true, true, (s, side, settings) => ServerErrorsAsync(s, side, settings, 500)),
-        new("429", "429 with X-Sentry-Rate-Limits and Retry-After: 3, for 3 s", true, true, RateLimitedAsync),
-        new("sigkill", "SIGKILL with cache after 200 paced reports while down, then a restart", true, true, KilledAsync),
+        new("503", "five 503s, then 200", true, false, (s, side, settings) => ServerErrorsAsync(s, side, settings, 503)),
+        new("500", "five 500s, then 200", true, false, (s, side, settings) => ServerErrorsAsync(s, side, settings, 500)),
+        new("429", "429 with X-Sentry-Rate-Limits and Retry-After: 3, for 3 s", false, true, RateLimitedAsync),
+        new("503-60s", "503 to every request for 60 s", true, false, (s, side, settings) => LongOutageAsync(s, side, settings, FaultResponse.Status(503))),
+        new("closed-60s", "every connection closed without an answer for 60 s", true, false, (s, side, settings) => LongOutageAsync(s, side, settings, FaultResponse.CloseConnection())),
+        new("sigkill", "SIGKILL with cache after 200 paced reports while down, then a restart", true, false, KilledAsync),
+        new("errors-first", "2,000 transactions, then 20 errors; MaxQueueItems 100, TracesSampleRate 1", true, true, (s, side, settings) => ErrorsFirstAsync(s, side, settings, serverDelay: null)),
+        new("errors-first-remote", "the same, the server answering each request after 100 ms", true, true, (s, side, settings) => ErrorsFirstAsync(s, side, settings, RemoteServerDelay)),
         new("load-20000", "10,000 reports from 8 threads, queues at 20,000", true, false, (s, side, settings) => LoadAsync(s, side, settings, queue: 20_000)),
         new("load-default", "10,000 reports from 8 threads, default queues", false, false, (s, side, settings) => LoadAsync(s, side, settings, queue: null)),
     ];
+
+    /// <summary>
+    /// The most requests the probe schedule allows to a server that keeps failing for <paramref name="window"/>,
+    /// counting the first: each delay at its shortest (75 % of its step).
+    /// </summary>
+    public static int MaxProbes(TimeSpan window)
+    {
+        var count = 1;
+        var at = TimeSpan.Zero;
+        var step = FirstRetryStep;
+        while (true)
+        {
+            at += step * JitterFloor;
+            if (at >= window)
+            {
+                return count;
+            }
+
+            count++;
+            step = step * 2 < LongestRetryStep ? step * 2 : LongestRetryStep;
+        }
+    }
 
     /// <summary>Nothing listens on the DSN's port until 3 s after the first report returned; then the server starts there.</summary>
     private static async Task<Row> RefusedAsync(Scenario scenario, Side side, RunSettings settings, bool withCache)
@@ -82,7 +137,11 @@ internal static class Scenarios
             notes.Add($"cache files left: {cache.EnvelopeFiles()}");
         }
 
-        return Count(scenario, side, PacedReports, child.Ids, server, recovery, notes, problems, child.LastReport, recovery is { } r ? child.AcceptedIdsBefore(r) : null);
+        return Count(scenario, side, server, notes, problems, TallyOf(child, PacedReports, recovery) with
+        {
+            Requests = "– (nothing listens)",
+            ExpectedClientReports = NoDiscards,
+        });
     }
 
     /// <summary>The first five requests are answered with <paramref name="status"/>, the rest normally.</summary>
@@ -94,12 +153,21 @@ internal static class Scenarios
         await child.WaitForLineAsync("ready", s_childReady);
         var notes = new List<string>();
         var problems = new List<string>();
-        await FinishAsync(scenario, side, child, server, settings, notes, problems);
+        await FinishAsync(scenario, side, child, server, settings, notes, problems, discarded: () => MetServerError(server, child.AcceptedIds));
 
         var requests = server.Requests.OrderBy(r => r.Sequence).ToList();
+        var failing = requests.Where(r => r.StatusCode >= 500).ToList();
         var recovery = requests.Skip(ServerErrors).FirstOrDefault(r => r.StatusCode == 200)?.ReceivedAt;
-        notes.Add($"{requests.Count} requests");
-        return Count(scenario, side, PacedReports, child.Ids, server, recovery, notes, problems, child.LastReport, recovery is { } r ? child.AcceptedIdsBefore(r) : null);
+        notes.Add($"{requests.Count} requests in all");
+        var discarded = MetServerError(server, child.AcceptedIds);
+        return Count(scenario, side, server, notes, problems, TallyOf(child, PacedReports, recovery) with
+        {
+            MetAnswer = discarded,
+            Requests = failing.Count > 0 && recovery is { } back
+                ? string.Create(CultureInfo.InvariantCulture, $"{failing.Count} in {(back - failing[0].ReceivedAt).TotalSeconds:0.0} s (until the first 200)")
+                : $"{failing.Count}",
+            ExpectedClientReports = SendErrors(discarded.Count),
+        });
     }
 
     /// <summary>
@@ -115,21 +183,105 @@ internal static class Scenarios
         await child.WaitForLineAsync("ready", s_childReady);
         var notes = new List<string>();
         var problems = new List<string>();
-        await FinishAsync(scenario, side, child, server, settings, notes, problems);
+        await FinishAsync(scenario, side, child, server, settings, notes, problems, discarded: () => OpenedTheWindow(window, child.AcceptedIds));
 
         DateTimeOffset? recovery = null;
+        var requests = "–";
+        var refused = child.Ids.Count(id => id == s_empty);
         if (window.First is { } first)
         {
-            recovery = first.ReceivedAt + RateLimit;
-            var inside = server.Requests.Count(r => r.Sequence != first.Sequence && r.ReceivedAt >= first.ReceivedAt && r.ReceivedAt < recovery);
-            notes.Add($"{inside} requests inside the window");
-            if (side == Side.ErrorReporting && inside > 0)
+            var end = first.ReceivedAt + RateLimit;
+            recovery = end;
+            var inside = server.Requests.Count(r => r.Sequence != first.Sequence && r.ReceivedAt >= first.ReceivedAt && r.ReceivedAt < end);
+            requests = $"{inside} inside the window (after the 429 that opened it)";
+            if (side == Side.ErrorReporting)
             {
-                problems.Add($"{inside} requests inside the rate-limit window");
+                if (inside > 0)
+                {
+                    problems.Add($"{inside} requests inside the rate-limit window");
+                }
+
+                // Refused at enqueue exactly while the limit holds: every report well inside the window, none outside it.
+                var times = child.IdTimes;
+                var acceptedInside = times.Count(t => t.Id != s_empty && t.At >= first.ReceivedAt + s_edgeSlack && t.At < end);
+                var refusedOutside = times.Count(t => t.Id == s_empty && (t.At < first.ReceivedAt || t.At >= end + s_edgeSlack));
+                if (acceptedInside > 0)
+                {
+                    problems.Add($"{acceptedInside} reports accepted inside the window");
+                }
+
+                if (refusedOutside > 0)
+                {
+                    problems.Add($"{refusedOutside} reports refused outside the window");
+                }
+
+                if (refused == 0)
+                {
+                    problems.Add("no report refused inside the window");
+                }
+            }
+
+            notes.Add($"{refused} reports refused (SentryId.Empty)");
+        }
+
+        return Count(scenario, side, server, notes, problems, TallyOf(child, PacedReports, recovery) with
+        {
+            MetAnswer = OpenedTheWindow(window, child.AcceptedIds),
+            Requests = requests,
+            ExpectedClientReports = refused == 0 ? NoDiscards : new Dictionary<(string, string), long> { [("ratelimit_backoff", "error")] = refused },
+        });
+    }
+
+    /// <summary>
+    /// From the first request on, for 60 s, every request gets <paramref name="fault"/> (a 503, or the connection closed
+    /// without an answer); 140 messages, one every 500 ms, so that reports go on through the outage and for 10 s after it.
+    /// </summary>
+    private static async Task<Row> LongOutageAsync(Scenario scenario, Side side, RunSettings settings, FaultResponse fault)
+    {
+        await using var server = await SentryTestServer.StartAsync();
+        var window = new FailingWindow(LongOutage, fault);
+        server.Faults.Handler = window.Answer;
+        using var child = ChildProcess.Start(new ChildOptions
+        {
+            Side = side,
+            Dsn = server.Dsn,
+            Count = LongOutageReports,
+            IntervalMilliseconds = (int)LongOutageInterval.TotalMilliseconds,
+        });
+        await child.WaitForLineAsync("ready", s_childReady);
+        var notes = new List<string>();
+        var problems = new List<string>();
+        await FinishAsync(scenario, side, child, server, settings, notes, problems, discarded: () => MetServerError(server, child.AcceptedIds));
+
+        DateTimeOffset? recovery = null;
+        var requests = "–";
+        if (window.First is { } first)
+        {
+            recovery = first.ReceivedAt + LongOutage;
+            var inside = server.Requests.Count(r => r.ReceivedAt >= first.ReceivedAt && r.ReceivedAt < recovery);
+            var perMinute = inside / LongOutage.TotalMinutes;
+            var bound = MaxProbes(LongOutage);
+            requests = string.Create(CultureInfo.InvariantCulture, $"{perMinute:0.#} per minute ({inside} in {LongOutage.TotalSeconds:0} s)");
+            if (side == Side.ErrorReporting && inside > bound)
+            {
+                problems.Add($"{inside} requests to the failing server in {LongOutage.TotalSeconds:0} s; the probe schedule allows at most {bound}");
+            }
+
+            var after = server.Requests.Where(r => r.ReceivedAt >= recovery).OrderBy(r => r.ReceivedAt).FirstOrDefault();
+            if (after is not null)
+            {
+                notes.Add(string.Create(CultureInfo.InvariantCulture, $"first request after the outage {(after.ReceivedAt - recovery.Value).TotalSeconds:0.0} s after its end"));
             }
         }
 
-        return Count(scenario, side, PacedReports, child.Ids, server, recovery, notes, problems, child.LastReport, recovery is { } r ? child.AcceptedIdsBefore(r) : null);
+        notes.Add($"{server.Requests.Count} requests in all");
+        var discarded = MetServerError(server, child.AcceptedIds);
+        return Count(scenario, side, server, notes, problems, TallyOf(child, LongOutageReports, recovery) with
+        {
+            MetAnswer = discarded,
+            Requests = requests,
+            ExpectedClientReports = SendErrors(discarded.Count),
+        });
     }
 
     /// <summary>
@@ -184,7 +336,65 @@ internal static class Scenarios
         await second.WaitForLineAsync("ready", s_childReady);
         await FinishAsync(scenario, side, second, server, settings, notes, problems, returned);
         notes.Add($"cache files at the kill: {cachedAtKill}, after the restart: {cache.EnvelopeFiles()}");
-        return Count(scenario, side, KilledReports, returned, server, recovery, notes, problems, backlog: [.. returned.Where(id => id != SentryId.Empty.ToString())]);
+        return Count(scenario, side, server, notes, problems, new Tally
+        {
+            Reported = KilledReports,
+            Returned = returned,
+            Recovery = recovery,
+            Backlog = [.. returned.Where(id => id != s_empty)],
+            Requests = "– (nothing listens)",
+            ExpectedClientReports = NoDiscards,
+        });
+    }
+
+    /// <summary>
+    /// Against a healthy server, with <c>TracesSampleRate = 1</c> and <c>MaxQueueItems = 100</c>: one warm-up exception
+    /// (flushed, not counted), 2,000 finished transactions, then 20 fresh exceptions at once (issue 19: a flood of one
+    /// kind must not refuse errors). With <paramref name="serverDelay"/>, every request is answered normally after it.
+    /// </summary>
+    private static async Task<Row> ErrorsFirstAsync(Scenario scenario, Side side, RunSettings settings, TimeSpan? serverDelay)
+    {
+        await using var server = await SentryTestServer.StartAsync();
+        if (serverDelay is { } delay)
+        {
+            var slow = FaultResponse.Ok().WithDelay(delay);
+            server.Faults.Handler = _ => slow;
+        }
+
+        using var child = ChildProcess.Start(new ChildOptions
+        {
+            Side = side,
+            Dsn = server.Dsn,
+            Count = ErrorsAfterFlood,
+            Transactions = FloodTransactions,
+            Traces = true,
+            Queue = FloodQueue,
+        });
+        await child.WaitForLineAsync("ready", s_childReady);
+        var warmup = await child.WaitForLineAsync("warmup:", s_childDone);
+        await child.WaitForLineAsync("transactions:", s_childDone);
+        var firstError = await child.WaitForStartAsync(s_childDone);
+        var notes = new List<string>();
+        var problems = new List<string>();
+        await FinishAsync(scenario, side, child, server, settings, notes, problems);
+
+        var transactions = server.Envelopes.Count(e => e.Items.Any(i => i.Type == "transaction"));
+        var refusedTransactions = FloodTransactions - transactions;
+        notes.Add($"transactions received: {transactions:N0} of {FloodTransactions:N0}");
+        if (side == Side.ErrorReporting && refusedTransactions == 0)
+        {
+            problems.Add("no transaction was refused: the flood never filled its lane, so the row proves nothing");
+        }
+
+        return Count(scenario, side, server, notes, problems, new Tally
+        {
+            Reported = ErrorsAfterFlood,
+            Returned = child.Ids,
+            Recovery = firstError,
+            LastReport = child.LastReport,
+            Ignored = warmup,
+            ExpectedClientReports = refusedTransactions == 0 ? NoDiscards : new Dictionary<(string, string), long> { [("queue_overflow", "transaction")] = refusedTransactions },
+        });
     }
 
     /// <summary>10,000 fresh exceptions reported from 8 threads at once against a healthy server; timed from the first report.</summary>
@@ -206,8 +416,42 @@ internal static class Scenarios
         notes.Add($"calls took {await child.WaitForLineAsync("calls:", s_childDone)} s");
         await FinishAsync(scenario, side, child, server, settings, notes, problems);
         notes.Add("s from the first report");
-        return Count(scenario, side, LoadReports, child.Ids, server, firstReport, notes, problems, child.LastReport);
+        var refused = child.Ids.Count(id => id == s_empty);
+        return Count(scenario, side, server, notes, problems, new Tally
+        {
+            Reported = LoadReports,
+            Returned = child.Ids,
+            Recovery = firstReport,
+            LastReport = child.LastReport,
+            ExpectedClientReports = refused == 0 ? NoDiscards : new Dictionary<(string, string), long> { [("queue_overflow", "error")] = refused },
+        });
     }
+
+    private static IReadOnlyDictionary<(string Reason, string Category), long> NoDiscards { get; } = new Dictionary<(string, string), long>();
+
+    private static Dictionary<(string Reason, string Category), long> SendErrors(int count)
+        => count == 0 ? [] : new() { [("send_error", "error")] = count };
+
+    /// <summary>The accepted ids of envelopes the server answered with a 5xx.</summary>
+    private static HashSet<string> MetServerError(SentryTestServer server, IReadOnlyList<string> accepted)
+    {
+        var ids = accepted.ToHashSet();
+        return [.. server.Requests.Where(r => r.StatusCode >= 500 && r.EventId is { } id && ids.Contains(id)).Select(r => r.EventId!)];
+    }
+
+    /// <summary>The accepted id of the envelope whose 429 opened the rate-limit window (later requests inside it break the rules or, for the SDK, carry only its client report).</summary>
+    private static HashSet<string> OpenedTheWindow(RateLimitWindow window, IReadOnlyList<string> accepted)
+        => window.First is { EventId: { } id } && accepted.Contains(id) ? [id] : [];
+
+    /// <summary>What a paced row counts of its child: the ids it returned, the reports made before <paramref name="recovery"/> (the backlog), its last report.</summary>
+    private static Tally TallyOf(ChildProcess child, int reported, DateTimeOffset? recovery) => new()
+    {
+        Reported = reported,
+        Returned = child.Ids,
+        Recovery = recovery,
+        LastReport = child.LastReport,
+        Backlog = recovery is { } r ? child.AcceptedIdsBefore(r) : null,
+    };
 
     private static ChildOptions Paced(Side side, string dsn, string? cache) => new()
     {
@@ -219,10 +463,11 @@ internal static class Scenarios
     };
 
     /// <summary>
-    /// Waits for the child's flush, then until every returned id arrived, or nothing arrived for the quiet period, or
-    /// the settle bound passed; then closes the child (its SDK flushes for ShutdownTimeout on the way out).
+    /// Waits for the child's flush, then until every returned id arrived (but those <paramref name="discarded"/> by a
+    /// 5xx or 429 answer), or the side's quiet period or bound passed (<see cref="RunSettings"/>); then closes the
+    /// child (its SDK flushes for ShutdownTimeout on the way out).
     /// </summary>
-    private static async Task FinishAsync(Scenario scenario, Side side, ChildProcess child, SentryTestServer server, RunSettings settings, List<string> notes, List<string> problems, IReadOnlyList<string>? returnedElsewhere = null)
+    private static async Task FinishAsync(Scenario scenario, Side side, ChildProcess child, SentryTestServer server, RunSettings settings, List<string> notes, List<string> problems, IReadOnlyList<string>? returnedElsewhere = null, Func<HashSet<string>>? discarded = null)
     {
         var flushed = (await child.WaitForLineAsync("flushed:", s_childDone)).Split(' ');
         notes.Add(side == Side.Sdk
@@ -233,24 +478,34 @@ internal static class Scenarios
             problems.Add("FlushAsync(10 s) returned false");
         }
 
+        // The SDK has sent what it will send once its events stop; the engine keeps what got no answer and probes
+        // again up to 60 s later, so its side waits for requests to stop instead.
+        var engine = side == Side.ErrorReporting;
+        var quiet = engine ? settings.EngineQuietPeriod : settings.QuietPeriod;
         var quietSince = DateTime.UtcNow;
-        var deadline = quietSince + settings.SettleBound;
-        var seen = server.Events.Count;
+        var deadline = quietSince + (engine ? settings.EngineSettleBound : settings.SettleBound);
+        int Activity() => engine ? server.Requests.Count : server.Events.Count;
+        var seen = Activity();
         while (DateTime.UtcNow < deadline)
         {
-            var expected = (returnedElsewhere ?? child.AcceptedIds).Where(id => id != SentryId.Empty.ToString()).ToHashSet();
-            var events = server.Events;
-            if (expected.IsSubsetOf(events.Select(e => e.EventId ?? "")))
+            var expected = (returnedElsewhere ?? child.AcceptedIds).Where(id => id != s_empty).ToHashSet();
+            if (discarded is not null)
+            {
+                expected.ExceptWith(discarded());
+            }
+
+            if (expected.IsSubsetOf(server.Events.Select(e => e.EventId ?? "")))
             {
                 break;
             }
 
-            if (events.Count != seen)
+            var now = Activity();
+            if (now != seen)
             {
-                seen = events.Count;
+                seen = now;
                 quietSince = DateTime.UtcNow;
             }
-            else if (DateTime.UtcNow - quietSince >= settings.QuietPeriod)
+            else if (DateTime.UtcNow - quietSince >= quiet)
             {
                 break;
             }
@@ -261,27 +516,39 @@ internal static class Scenarios
         await child.CloseAsync(s_childClose);
     }
 
-    private static Row Count(Scenario scenario, Side side, int reported, IReadOnlyList<string> returned, SentryTestServer server, DateTimeOffset? recovery, List<string> notes, List<string> problems, DateTimeOffset? lastReport = null, IReadOnlyList<string>? backlog = null)
+    private static Row Count(Scenario scenario, Side side, SentryTestServer server, List<string> notes, List<string> problems, Tally tally)
     {
-        var empty = SentryId.Empty.ToString();
-        var accepted = returned.Where(id => id != empty).ToHashSet();
+        var accepted = tally.Returned.Where(id => id != s_empty).ToHashSet();
         var events = server.Events;
-        var received = events.GroupBy(e => e.EventId ?? "").ToDictionary(g => g.Key, g => g.Count());
+        var received = events.Where(e => e.EventId != tally.Ignored).GroupBy(e => e.EventId ?? "").ToDictionary(g => g.Key, g => g.Count());
         var delivered = accepted.Count(received.ContainsKey);
         var duplicates = received.Where(r => accepted.Contains(r.Key)).Sum(r => r.Value - 1);
         var unexpected = received.Where(r => !accepted.Contains(r.Key)).Sum(r => r.Value);
+        var discarded = tally.MetAnswer.Count(id => !received.ContainsKey(id));
+        var clientReports = server.ClientReports
+            .SelectMany(r => r.DiscardedEvents)
+            .GroupBy(d => (Reason: d.Reason ?? "?", Category: d.Category ?? "?"))
+            .Select(g => (g.Key, Sum: g.Sum(d => d.Quantity)))
+            .Where(g => g.Sum != 0)
+            .ToDictionary(g => g.Key, g => g.Sum);
         var lastDelivery = events.Where(e => e.EventId is { } id && accepted.Contains(id)).Select(e => (DateTimeOffset?)e.Envelope.ReceivedAt).Max();
-        double? seconds = lastDelivery is { } last && recovery is { } from ? Math.Max(0, (last - from).TotalSeconds) : null;
-        if (backlog is { Count: > 0 } && recovery is { } recovered)
+        double? seconds = lastDelivery is { } last && tally.Recovery is { } from ? Math.Max(0, (last - from).TotalSeconds) : null;
+        var before = new HashSet<string>();
+        if (tally.Backlog is { Count: > 0 } backlog)
         {
-            var before = backlog.ToHashSet();
-            var backlogDelivered = events.Where(e => e.EventId is { } id && before.Contains(id)).ToList();
-            notes.Add(backlogDelivered.Count == 0
-                ? $"backlog (accepted before recovery): 0 of {before.Count} delivered"
-                : string.Create(CultureInfo.InvariantCulture, $"backlog (accepted before recovery): {backlogDelivered.Select(e => e.EventId).Distinct().Count()} of {before.Count} delivered, the last {Math.Max(0, (backlogDelivered.Max(e => e.Envelope.ReceivedAt) - recovered).TotalSeconds):0.00} s after recovery"));
+            before.UnionWith(backlog);
+            before.ExceptWith(tally.MetAnswer);
         }
 
-        if (lastDelivery is { } lastDelivered && lastReport is { } lastReported)
+        if (before.Count > 0 && tally.Recovery is { } recovered)
+        {
+            var backlogDelivered = events.Where(e => e.EventId is { } id && before.Contains(id)).ToList();
+            notes.Add(backlogDelivered.Count == 0
+                ? $"backlog (accepted before recovery, not discarded on an answer): 0 of {before.Count} delivered"
+                : string.Create(CultureInfo.InvariantCulture, $"backlog (accepted before recovery, not discarded on an answer): {backlogDelivered.Select(e => e.EventId).Distinct().Count()} of {before.Count} delivered, the last {Math.Max(0, (backlogDelivered.Max(e => e.Envelope.ReceivedAt) - recovered).TotalSeconds):0.00} s after recovery"));
+        }
+
+        if (lastDelivery is { } lastDelivered && tally.LastReport is { } lastReported)
         {
             notes.Add(string.Create(CultureInfo.InvariantCulture, $"last delivery {Math.Max(0, (lastDelivered - lastReported).TotalSeconds):0.00} s after the last report"));
         }
@@ -293,40 +560,93 @@ internal static class Scenarios
 
         if (side == Side.ErrorReporting)
         {
-            if (returned.Count != reported)
-            {
-                problems.Add($"{returned.Count} ids returned for {reported} reports");
-            }
-
-            if (scenario.EveryReportAccepted && accepted.Count != reported)
-            {
-                problems.Add($"{reported - accepted.Count} reports not accepted");
-            }
-
-            if (delivered != accepted.Count)
-            {
-                problems.Add($"{accepted.Count - delivered} accepted reports lost");
-            }
-
-            if (duplicates > 0 || unexpected > 0)
-            {
-                problems.Add($"{duplicates} duplicates, {unexpected} unexpected events");
-            }
+            Judge(scenario, server, tally, accepted, delivered, discarded, duplicates, unexpected, received, clientReports, problems);
         }
 
         return new Row
         {
             Scenario = scenario,
             Side = side,
-            Reported = reported,
+            Reported = tally.Reported,
             Accepted = accepted.Count,
             Delivered = delivered,
+            DiscardedOnAnswer = discarded,
             Duplicates = duplicates,
             Unexpected = unexpected,
             SecondsToLastDelivery = seconds,
+            Requests = tally.Requests,
+            ClientReports = clientReports,
             Notes = notes,
             Problems = problems,
         };
+    }
+
+    /// <summary>ErrorReporting's promises for every row (the scenario adds its own: windows, request rates, flush).</summary>
+    private static void Judge(Scenario scenario, SentryTestServer server, Tally tally, HashSet<string> accepted, int delivered, int discarded, int duplicates, int unexpected, Dictionary<string, int> received, Dictionary<(string Reason, string Category), long> clientReports, List<string> problems)
+    {
+        if (tally.Returned.Count != tally.Reported)
+        {
+            problems.Add($"{tally.Returned.Count} ids returned for {tally.Reported} reports");
+        }
+
+        if (scenario.EveryReportAccepted && accepted.Count != tally.Reported)
+        {
+            problems.Add($"{tally.Reported - accepted.Count} reports not accepted");
+        }
+
+        if (delivered + discarded != accepted.Count)
+        {
+            problems.Add($"{accepted.Count - delivered - discarded} accepted reports lost (neither delivered nor discarded on a 5xx/429 answer)");
+        }
+
+        if (duplicates > 0 || unexpected > 0)
+        {
+            problems.Add($"{duplicates} duplicates, {unexpected} unexpected events");
+        }
+
+        // A 5xx or 429 discards the envelope: it is never sent again.
+        var resent = tally.MetAnswer.Count(id => received.ContainsKey(id) || server.Requests.Count(r => r.EventId == id) > 1);
+        if (resent > 0)
+        {
+            problems.Add($"{resent} envelopes sent again after a 5xx or 429");
+        }
+
+        if (tally.ExpectedClientReports is { } expected)
+        {
+            var same = expected.Count == clientReports.Count && expected.All(e => clientReports.TryGetValue(e.Key, out var n) && n == e.Value);
+            if (!same)
+            {
+                problems.Add($"client reports {Row.DescribeClientReports(clientReports)}, expected {Row.DescribeClientReports(expected)}");
+            }
+        }
+    }
+
+    /// <summary>What one row counts, besides what the server received.</summary>
+    private sealed record Tally
+    {
+        public required int Reported { get; init; }
+
+        /// <summary>Gets every id the reporting calls returned (<see cref="SentryId.Empty"/> for refused ones).</summary>
+        public required IReadOnlyList<string> Returned { get; init; }
+
+        /// <summary>Gets when the fault ended (or, without one, when reporting began), for "s from recovery".</summary>
+        public DateTimeOffset? Recovery { get; init; }
+
+        public DateTimeOffset? LastReport { get; init; }
+
+        /// <summary>Gets the ids accepted before recovery, or <see langword="null"/> when the row has no backlog.</summary>
+        public IReadOnlyList<string>? Backlog { get; init; }
+
+        /// <summary>Gets the accepted ids whose envelope a 5xx, or the 429 that opened a window, answered.</summary>
+        public IReadOnlySet<string> MetAnswer { get; init; } = new HashSet<string>();
+
+        public string Requests { get; init; } = "–";
+
+        /// <summary>Gets the id of a report made before the script (a warm-up), not counted.</summary>
+        public string? Ignored { get; init; }
+
+        /// <summary>Gets exactly what ErrorReporting's client reports must add up to, by reason and category; <see langword="null"/>: not judged.</summary>
+        public IReadOnlyDictionary<(string Reason, string Category), long>? ExpectedClientReports { get; init; }
     }
 
     private static async Task<bool> PollAsync(Func<bool> condition, TimeSpan bound)
@@ -368,6 +688,23 @@ internal static class Scenarios
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Answers every request in the window that the first request opens with one fault.</summary>
+    private sealed class FailingWindow(TimeSpan length, FaultResponse fault)
+    {
+        private readonly object _gate = new();
+
+        public ReceivedRequestInfo? First { get; private set; }
+
+        public FaultResponse? Answer(ReceivedRequestInfo request)
+        {
+            lock (_gate)
+            {
+                First ??= request;
+                return request.ReceivedAt < First.ReceivedAt + length ? fault : null;
+            }
+        }
     }
 
     /// <summary>Answers 429 to every request in the window that the first request opens.</summary>

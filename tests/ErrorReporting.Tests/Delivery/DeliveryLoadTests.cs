@@ -49,6 +49,40 @@ public sealed class DeliveryLoadTests(ITestOutputHelper output)
         output.WriteLine(returned.Describe());
     }
 
+    /// <summary>
+    /// Issue 19, "errors first": a flood of transactions fills the bulk lane, and the errors reported right after it
+    /// are still accepted (one shared queue, the SDK's worker included, returned <see cref="SentryId.Empty"/> for them).
+    /// </summary>
+    [Fact]
+    public async Task Capture_TwoThousandTransactionsThenTwentyErrorsWithAQueueOfHundred_EveryErrorAcceptedAndDeliveredOnceRefusedTransactionsCounted()
+    {
+        const int Transactions = 2_000;
+        await using var harness = await SdkHarness.StartAsync(o =>
+        {
+            o.TracesSampleRate = 1;
+            o.MaxQueueItems = 100;
+        });
+        var counters = harness.Engine.Counters;
+
+        for (var i = 0; i < Transactions; i++)
+        {
+            SentrySdk.StartTransaction($"transaction {i}", "load").Finish();
+        }
+
+        var errors = Enumerable.Range(0, 20).Select(i => harness.Reporter.ReportHandled(new InvalidOperationException($"after the transactions {i}"))).ToList();
+        await harness.FlushAsync();
+
+        Assert.DoesNotContain(SentryId.Empty, errors);
+        Assert.Equal(errors.Select(id => id.ToString()).Order(), harness.Server.Events.Select(e => e.EventId).Order());
+        var delivered = harness.Server.Envelopes.Count(e => e.Items.Any(item => item.Type == "transaction"));
+        var refused = Transactions - delivered;
+        Assert.True(refused > 0, "No transaction was refused: the flood never filled its lane, so the test proves nothing.");
+        Assert.Equal(refused, counters.Dropped(DiscardReason.QueueOverflow));
+        var reports = await harness.Server.WaitForClientReportsAsync(r => r.Sum(x => x.Quantity("queue_overflow")) >= refused, SdkHarness.Timeout);
+        Assert.Equal(refused, reports.Sum(r => r.Quantity("queue_overflow", "transaction")));
+        Assert.Equal(refused, reports.Sum(r => r.Quantity("queue_overflow")));
+    }
+
     [Fact]
     public async Task Metrics_AfterMixedOutcomes_ReportedEqualsDeliveredPlusDroppedPlusQueued()
     {
