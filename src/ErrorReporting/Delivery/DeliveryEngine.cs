@@ -252,7 +252,7 @@ internal sealed class DeliveryEngine : IBackgroundWorker, IDisposable
 
     private bool Refuse(Envelope envelope, DiscardReason reason)
     {
-        Counters.Drop(reason, EnvelopeSerializer.Categories(envelope));
+        Counters.Drop(reason, EnvelopeSerializer.Categories(envelope), SpanCounts.Of(envelope));
         envelope.Dispose();
         Pipeline?.Notices.Notice();
         return false;

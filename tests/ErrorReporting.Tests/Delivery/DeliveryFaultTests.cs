@@ -157,7 +157,7 @@ public sealed class DeliveryFaultTests : IDisposable
 
         // 1 is sent (answered after 2 s, announcing a limit on transactions), 2 waits; 3 to 5 find no room.
         var ids = Enumerable.Range(1, 5).Select(i => harness.Message($"message {i}")).ToList();
-        await server.WaitForEventsAsync(1, s_bound);
+        await Wait.UntilAsync(() => harness.Engine.RateLimits.IsAnyActive(DateTimeOffset.UtcNow), "the limit on transactions that the first answer announced");
         harness.Client.CaptureTransaction(new SentryTransaction("limited", "test.op"));
         harness.Client.CaptureTransaction(new SentryTransaction("limited too", "test.op"));
         Assert.Equal(SentryId.Empty, harness.Message("before-send drops it"));
@@ -170,9 +170,10 @@ public sealed class DeliveryFaultTests : IDisposable
         var discards = reports.SelectMany(r => r.DiscardedEvents).GroupBy(d => (d.Reason, d.Category)).ToDictionary(g => g.Key, g => g.Sum(d => d.Quantity));
         Assert.Equal(3, discards[("queue_overflow", "error")]);
         Assert.Equal(2, discards[("ratelimit_backoff", "transaction")]);
+        Assert.Equal(2, discards[("ratelimit_backoff", "span")]);
         Assert.Equal(1, discards[("send_error", "error")]);
         Assert.Equal(1, discards[("before_send", "error")]);
-        Assert.Equal(4, discards.Count);
+        Assert.Equal(5, discards.Count);
         foreach (var report in reports)
         {
             await Conformance.AssertValidAsync(report.Envelope.RawBytes);

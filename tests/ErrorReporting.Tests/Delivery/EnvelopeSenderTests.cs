@@ -83,6 +83,21 @@ public sealed class EnvelopeSenderTests
     }
 
     [Fact]
+    public async Task Send_TransactionRejected_CountsTheTransactionAndItsSpanInTheClientReport()
+    {
+        var script = new ResponseScript(new TransportResponse(400, Detail: "bad transaction"));
+        await using var harness = EngineHarness.Create(script.Next);
+
+        harness.Client.CaptureTransaction(Transaction("checkout"));
+        harness.Message("carries the client report");
+        await harness.FlushAsync();
+
+        var report = harness.Transport.Attempts[1].Envelope;
+        Assert.Equal(1, report.Discarded("send_error", "transaction"));
+        Assert.Equal(1, report.Discarded("send_error", "span"));
+    }
+
+    [Fact]
     public async Task Send_ServerErrorWithRetryAfter_WaitsWhatTheServerAsked()
     {
         var time = new FakeTimeProvider(s_start);

@@ -89,7 +89,7 @@ internal sealed class EngineHarness : IAsyncDisposable
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
-            Assert.Fail("The engine did not flush within 30 s.");
+            Assert.Fail("The engine did not flush within 30 s. Its log:\n" + string.Join("\n", Logs.Messages.TakeLast(30)));
         }
     }
 

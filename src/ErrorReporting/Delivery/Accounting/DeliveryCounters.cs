@@ -57,8 +57,11 @@ internal sealed class DeliveryCounters
 
     public void Report() => Interlocked.Increment(ref _reported);
 
-    /// <summary>Counts one dropped envelope, and (unless the server counted it) its items for the next client report.</summary>
-    public void Drop(DiscardReason reason, ReadOnlySpan<string> categories)
+    /// <summary>
+    /// Counts one dropped envelope, and (unless the server counted it) its items for the next client report: one per
+    /// item in its category, and for transactions also their <paramref name="spans"/> (see <see cref="SpanCounts"/>).
+    /// </summary>
+    public void Drop(DiscardReason reason, ReadOnlySpan<string> categories, int spans = 0)
     {
         Interlocked.Increment(ref _dropped[(int)reason]);
         if (reason is DiscardReason.QueueOverflow or DiscardReason.CacheOverflow && categories.Contains(DataCategories.Error))
@@ -79,6 +82,11 @@ internal sealed class DeliveryCounters
                 {
                     _pendingClientReport[(reason, category)] = _pendingClientReport.GetValueOrDefault((reason, category)) + 1;
                 }
+            }
+
+            if (spans > 0)
+            {
+                _pendingClientReport[(reason, SpanCounts.Category)] = _pendingClientReport.GetValueOrDefault((reason, SpanCounts.Category)) + spans;
             }
         }
     }

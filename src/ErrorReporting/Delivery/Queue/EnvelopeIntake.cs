@@ -79,7 +79,7 @@ internal sealed class EnvelopeIntake : IDisposable
             if (processed.Items.Count == 0)
             {
                 // Nothing left to send: only attachments over MaxAttachmentSize, which the SDK removed (and logged).
-                _counters.Drop(DiscardReason.InternalSdkError, categories);
+                _counters.Drop(DiscardReason.InternalSdkError, categories, SpanCounts.Of(envelope));
                 _queue.Room.Release(lane);
                 return null;
             }
@@ -90,7 +90,7 @@ internal sealed class EnvelopeIntake : IDisposable
         catch (Exception exception)
         {
             Log.SerializeFailed(_logger, exception, envelope.TryGetEventId()?.ToString() ?? "(none)");
-            _counters.Drop(DiscardReason.InternalSdkError, categories);
+            _counters.Drop(DiscardReason.InternalSdkError, categories, SpanCounts.Of(envelope));
             _queue.Room.Release(lane);
             return null;
         }

@@ -299,7 +299,7 @@ internal sealed class EnvelopeSender
             }
 
             Log.CacheFileRemoved(_logger, envelope.FilePath ?? "(memory)", exception.Message);
-            _counters.Drop(DiscardReason.InternalSdkError, envelope.Categories);
+            _counters.Drop(DiscardReason.InternalSdkError, envelope.Categories, envelope.Spans);
             Finish(envelope);
             return false;
         }
@@ -480,11 +480,11 @@ internal sealed class EnvelopeSender
         if (response.StatusCode == 429)
         {
             // The server counted it; it is not sent again.
-            _counters.Drop(DiscardReason.RateLimited, envelope.Categories);
+            _counters.Drop(DiscardReason.RateLimited, envelope.Categories, envelope.Spans);
         }
         else
         {
-            _counters.Drop(DiscardReason.SendError, envelope.Categories);
+            _counters.Drop(DiscardReason.SendError, envelope.Categories, envelope.Spans);
             if (_loggedStatuses.Add(response.StatusCode))
             {
                 if (response.StatusCode == 413)

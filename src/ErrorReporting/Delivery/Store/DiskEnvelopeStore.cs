@@ -257,7 +257,7 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
     {
         foreach (var victim in _envelopes.RemoveBeyond(_capacity) ?? [])
         {
-            _counters.Drop(DiscardReason.CacheOverflow, victim.Categories);
+            _counters.Drop(DiscardReason.CacheOverflow, victim.Categories, victim.Spans);
             Delete(victim);
         }
     }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using ErrorReporting.Delivery.Accounting;
 using ErrorReporting.Delivery.Queue;
 
 namespace ErrorReporting.Delivery.Store;
@@ -16,6 +17,7 @@ internal sealed class PendingEnvelope : IDisposable
     private byte[]? _items;
     private int _itemsLength;
     private int _holdsRoom;
+    private int _spans = -1;
 
     public PendingEnvelope(long sequence, SentryId eventId, string[] categories, QueueLane lane, QueueRoom? room, ReadOnlySpan<byte> header, ReadOnlySpan<byte> items)
     {
@@ -29,6 +31,7 @@ internal sealed class PendingEnvelope : IDisposable
         _items = ArrayPool<byte>.Shared.Rent(Math.Max(1, items.Length));
         items.CopyTo(_items);
         _itemsLength = items.Length;
+        _spans = Array.IndexOf(categories, SpanCounts.TransactionCategory) < 0 ? 0 : SpanCounts.OfItems(items);
     }
 
     private PendingEnvelope(long sequence, SentryId eventId, string[] categories, QueueLane lane, string filePath)
@@ -48,6 +51,23 @@ internal sealed class PendingEnvelope : IDisposable
 
     /// <summary>Gets the data categories of the items (for rate limits and client reports), one per item.</summary>
     public string[] Categories { get; }
+
+    /// <summary>
+    /// Gets the spans of its transactions, counted with them when the envelope is dropped (0 without a transaction;
+    /// for an envelope of the offline cache, read from its file on first need).
+    /// </summary>
+    public int Spans
+    {
+        get
+        {
+            if (_spans < 0)
+            {
+                _spans = Array.IndexOf(Categories, SpanCounts.TransactionCategory) < 0 ? 0 : ReadSpans();
+            }
+
+            return _spans;
+        }
+    }
 
     /// <summary>Gets the lane the envelope came through (the offline cache evicts <see cref="QueueLane.Bulk"/> first).</summary>
     public QueueLane Lane { get; }
@@ -109,6 +129,26 @@ internal sealed class PendingEnvelope : IDisposable
         if (Interlocked.Exchange(ref _holdsRoom, 0) == 1)
         {
             _room!.Release(Lane);
+        }
+    }
+
+    private int ReadSpans()
+    {
+        var loaded = _items is not null;
+        try
+        {
+            return SpanCounts.OfItems(Items);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or InvalidDataException or ObjectDisposedException)
+        {
+            return Categories.Count(c => c == SpanCounts.TransactionCategory);
+        }
+        finally
+        {
+            if (!loaded)
+            {
+                Unload();
+            }
         }
     }
 
