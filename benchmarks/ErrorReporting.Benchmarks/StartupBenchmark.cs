@@ -162,7 +162,7 @@ internal static class StartupBenchmark
     /// </summary>
     public static int RunOnce(IReadOnlyList<string> args, long mainEntered)
     {
-        var arguments = ModeArguments.Parse(args, "--dsn", "--launched", "--kind");
+        var arguments = ModeArguments.Parse(args, "--dsn", "--launched", "--kind", "--marks");
         var dsn = arguments.GetString("--dsn") ?? throw new ArgumentException("--dsn is required.");
         var launched = long.Parse(arguments.GetString("--launched") ?? throw new ArgumentException("--launched is required."), CultureInfo.InvariantCulture);
 
@@ -176,6 +176,12 @@ internal static class StartupBenchmark
             "sdk" => MeasureSdk(dsn, exception, stamps),
             _ => Measure(dsn, exception, stamps),
         };
+
+        if (arguments.GetString("--marks") == "true")
+        {
+            // For startup-jit: the step stamps, written after the measurement.
+            StartupMarks.Log.Steps(string.Join(' ', stamps.Select(s => s.ToString(CultureInfo.InvariantCulture))), Stopwatch.GetTimestamp());
+        }
 
         var (flushed, id) = FlushAndStop(started);
         Console.WriteLine(Invariant(
