@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Reflection;
 using ErrorReporting.Configuration;
 using ErrorReporting.Processors;
+using ErrorReporting.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -14,9 +15,12 @@ namespace ErrorReporting.Tests.Configuration;
 /// ErrorReporting) is either bound from configuration (<see cref="BindableErrorReportingOptions"/>) or listed here as
 /// deliberately unbindable, with the reason; and every bound key, set in a configuration, arrives in the resolved
 /// <see cref="ErrorReportingOptions"/>. A new SDK option, or one renamed, fails the first test until it is bound or
-/// listed.
+/// listed. The SDK keeps <see cref="SentryOptions.JsonPreserveReferences"/> in a static (setting it on any options
+/// changes its serializer for the whole process), so these tests run in the SDK's non-parallel collection and put it
+/// back when they end.
 /// </summary>
-public sealed class OptionsDriftTests
+[Collection(SharedSentrySdk.Name)]
+public sealed class OptionsDriftTests : IDisposable
 {
     /// <summary>Settable options that configuration does not bind, each with the reason.</summary>
     private static readonly Dictionary<string, string> s_unbindable = new(StringComparer.Ordinal)
@@ -39,6 +43,10 @@ public sealed class OptionsDriftTests
     };
 
     private static readonly PropertyInfo[] s_boundKeys = typeof(BindableErrorReportingOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance);
+
+    private readonly bool _jsonPreserveReferences = new SentryOptions().JsonPreserveReferences;
+
+    public void Dispose() => new SentryOptions().JsonPreserveReferences = _jsonPreserveReferences;
 
     [Fact]
     public void SentrySection_SdkOptions_EachIsBoundOrListedAsUnbindable()
