@@ -7,7 +7,7 @@
 #   *-report-github.md                  BenchmarkDotNet's tables (from BenchmarkDotNet.Artifacts/results/)
 #   micro-benchmarks.log                BenchmarkDotNet's full console output
 #   breakdown.txt                       what an exception event is made of on the caller's thread, part by part
-#   throughput.txt, throughput-minimal.txt, startup.txt
+#   throughput.txt, throughput-minimal.txt, startup.txt, startup-jit.txt
 # Runs every part even when one fails; exits non-zero when any did.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -50,6 +50,8 @@ echo "== throughput, minimal endpoint"
 run throughput --seconds "$seconds" --queue 10000 --server minimal 2>&1 | tee "$results/throughput-minimal.txt" || failed+=(throughput-minimal)
 echo "== start-up"
 run startup --runs "$runs" 2>&1 | tee "$results/startup.txt" || failed+=(startup)
+echo "== start-up, JIT compilation per step"
+run startup-jit 2>&1 | tee "$results/startup-jit.txt" || failed+=(startup-jit)
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)" >>"$results/environment.txt"
 
 if [ ${#failed[@]} -ne 0 ]; then

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Smoke run of every benchmark, for CI: each micro-benchmark once (BenchmarkDotNet's Dry job), 1 s of end-to-end
-# throughput against both servers, 2 start-up runs, one short round of the breakdown and profile modes. It checks that
+# throughput against both servers, 2 start-up runs, the traced start-up children (startup-jit), one short round of the breakdown and profile modes. It checks that
 # they run and pass their own checks (nothing dropped, every id delivered exactly once, every start-up child's event
 # delivered, every capture accepted); it judges no number.
 # Exits non-zero on the first failure. Logs: artifacts/benchmarks-smoke/ (not committed).
@@ -38,6 +38,7 @@ fi
 step throughput '^  throughput:|dropped:|ids:|result:' throughput --seconds 1
 step throughput-minimal '^  throughput:|dropped:|ids:|result:' throughput --seconds 1 --server minimal
 step startup 'library:|baseline:|sdk:|delivered:|result:' startup --runs 2
+step startup-jit 'first resolve|SentrySdk.Init|result:' startup-jit
 step breakdown 'part|StackTrace' breakdown --ops 50 --rounds 1
 step profile 'median' profile --scenario errorreporting --calls 100 --rounds 1 --warmup 1
 

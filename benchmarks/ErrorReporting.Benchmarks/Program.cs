@@ -7,6 +7,7 @@ using ErrorReporting.Benchmarks;
 //   --filter '*' --job Dry   each micro-benchmark once (CI: keeps them from rotting, judges nothing)
 //   throughput [--seconds 10] [--queue 10000]   end to end, HTTP to a loopback SentryTestServer (ThroughputBenchmark)
 //   startup [--runs 20]      a fresh process per run: registration to first report (StartupBenchmark)
+//   startup-jit              one traced child per kind: the methods JIT-compiled per step, by owner (StartupJitProfile)
 //   profile [--scenario errorreporting] [--kind exception]   one capture path in a plain loop (ProfileMode), for profilers
 //   breakdown                what an exception event is made of on the caller's thread, part by part (BreakdownMode)
 // See benchmarks/README.md. Exit code: 0 when everything ran and passed its checks, 1 when not, 2 for bad arguments.
@@ -20,6 +21,7 @@ try
         [StartupBenchmark.OnceMode, .. var rest] => StartupBenchmark.RunOnce(rest, mainEntered),
         ["throughput", .. var rest] => await ThroughputBenchmark.RunAsync(rest),
         ["startup", .. var rest] => await StartupBenchmark.RunAsync(rest),
+        ["startup-jit", .. var rest] => await StartupJitProfile.RunAsync(rest),
         ["profile", .. var rest] => ProfileMode.Run(rest),
         ["breakdown", .. var rest] => BreakdownMode.Run(rest),
         _ => RunMicroBenchmarks(args),
@@ -30,6 +32,7 @@ catch (ArgumentException exception) when (exception.Source == typeof(ModeArgumen
     Console.Error.WriteLine(exception.Message);
     Console.Error.WriteLine($"Usage: {ThroughputBenchmark.Usage}");
     Console.Error.WriteLine($"       {StartupBenchmark.Usage}");
+    Console.Error.WriteLine($"       {StartupJitProfile.Usage}");
     Console.Error.WriteLine($"       {ProfileMode.Usage}");
     Console.Error.WriteLine($"       {BreakdownMode.Usage}");
     Console.Error.WriteLine("       <BenchmarkDotNet arguments>, e.g. --filter '*' [--job Dry]");

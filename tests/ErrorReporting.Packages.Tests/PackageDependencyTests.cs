@@ -9,7 +9,7 @@ namespace ErrorReporting.Packages.Tests;
 
 /// <summary>
 /// The packages' dependencies on the Sentry SDK: the version range each declares, the SDK assemblies each really uses,
-/// and what a consumer restores.
+/// and what a consumer restores; and the Microsoft.Extensions versions they ask for.
 /// </summary>
 [Collection(PackedPackagesDefinition.Name)]
 public sealed class PackageDependencyTests(PackedPackages packages)
@@ -34,6 +34,26 @@ public sealed class PackageDependencyTests(PackedPackages packages)
             Assert.Equal(SentryRange, dependencies["Sentry"]);
             Assert.DoesNotContain(dependencies.Keys, id => id.StartsWith("ErrorReporting", StringComparison.Ordinal));
             Assert.Equal(["Sentry"], dependencies.Keys.Where(id => id.StartsWith("Sentry", StringComparison.Ordinal)));
+        });
+    }
+
+    /// <summary>
+    /// The Microsoft.Extensions dependencies ask for the target framework's own release line at its lowest patch that
+    /// works (8.0.x on net8.0, 10.0.0 on net10.0): a runtime of that line is never older, so an ASP.NET Core application
+    /// keeps the shared framework's precompiled copies instead of loading IL-only package copies.
+    /// </summary>
+    [Fact]
+    public void Pack_ErrorReporting_DependsOnMicrosoftExtensionsOfEachFrameworksOwnRelease()
+    {
+        var groups = DependencyGroups("ErrorReporting");
+
+        Assert.All(groups, group =>
+        {
+            var extensions = group.Value.Where(d => d.Key.StartsWith("Microsoft.Extensions.", StringComparison.Ordinal)).ToList();
+            Assert.NotEmpty(extensions);
+            Assert.All(extensions, d => Assert.True(
+                group.Key == "net8.0" ? d.Value.StartsWith("8.0.", StringComparison.Ordinal) : d.Value == "10.0.0",
+                $"{group.Key}: {d.Key} {d.Value}"));
         });
     }
 

@@ -7,7 +7,10 @@ namespace ErrorReporting.Configuration;
 /// The keys of a configuration section (appsettings <c>"Sentry"</c>), named as the SDK's options, that ErrorReporting
 /// binds onto <see cref="ErrorReportingOptions"/>. The configuration-binding source generator binds this plain type
 /// (AOT-safe, no reflection); <see cref="SentryOptions"/> itself holds delegates, interfaces and regexes the binder
-/// cannot create. Every property is nullable so that a key that is absent leaves the option as it was.
+/// cannot create. Every property is nullable so that a key that is absent leaves the option as it was. Status-code
+/// lists are single codes (each becomes a one-code <see cref="HttpStatusCodeRange"/>); pattern lists are
+/// <see cref="StringOrRegex"/> strings. <c>OptionsDriftTests</c> fails when the SDK has a settable option that is
+/// neither bound here nor listed there as deliberately unbindable, with the reason.
 /// </summary>
 internal sealed class BindableErrorReportingOptions
 {
@@ -113,6 +116,10 @@ internal sealed class BindableErrorReportingOptions
 
     public List<int>? TraceIgnoreStatusCodes { get; set; }
 
+    public List<int>? FailedRequestStatusCodes { get; set; }
+
+    public StartupTimeDetectionMode? DetectStartupTime { get; set; }
+
     /// <summary>
     /// Sets the options the section names. A value the SDK's setter rejects (a sample rate of 2, a queue of 0) is not
     /// applied; its key and the SDK's reason go to <paramref name="rejected"/>, for options validation to report.
@@ -175,7 +182,9 @@ internal sealed class BindableErrorReportingOptions
         SetReference(IgnoreTransactions, v => options.IgnoreTransactions = ToMatchers(v), rejected);
         SetReference(FailedRequestTargets, v => options.FailedRequestTargets = ToMatchers(v), rejected);
         SetReference(TracePropagationTargets, v => options.TracePropagationTargets = ToMatchers(v), rejected);
-        SetReference(TraceIgnoreStatusCodes, v => options.TraceIgnoreStatusCodes = [.. v.Select(code => new HttpStatusCodeRange(code))], rejected);
+        SetReference(TraceIgnoreStatusCodes, v => options.TraceIgnoreStatusCodes = ToRanges(v), rejected);
+        SetReference(FailedRequestStatusCodes, v => options.FailedRequestStatusCodes = ToRanges(v), rejected);
+        SetValue(DetectStartupTime, v => options.DetectStartupTime = v, rejected);
     }
 
     private static void SetValue<T>(T? value, Action<T> apply, ICollection<string> rejected, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(value))] string key = "")
@@ -209,4 +218,6 @@ internal sealed class BindableErrorReportingOptions
     }
 
     private static List<StringOrRegex> ToMatchers(List<string> patterns) => [.. patterns.Select(p => new StringOrRegex(p))];
+
+    private static List<HttpStatusCodeRange> ToRanges(List<int> codes) => [.. codes.Select(code => new HttpStatusCodeRange(code))];
 }

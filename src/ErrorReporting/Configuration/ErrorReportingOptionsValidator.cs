@@ -4,8 +4,9 @@ namespace ErrorReporting.Configuration;
 
 /// <summary>
 /// Validates <see cref="ErrorReportingOptions"/> at start-up, so that a bad value fails there and never at the first
-/// report: the DSN (with the SDK's own parser), the values the SDK's setters rejected during configuration binding,
-/// and ranges the SDK leaves open. Every message names the option and none contains the DSN's keys.
+/// report: the DSN (by the rules of the SDK's parser, see <see cref="DsnCheck"/>), the values the SDK's setters
+/// rejected during configuration binding, and ranges the SDK leaves open. Every message names the option and none
+/// contains the DSN's keys.
 /// </summary>
 internal sealed class ErrorReportingOptionsValidator : IValidateOptions<ErrorReportingOptions>
 {
@@ -17,7 +18,7 @@ internal sealed class ErrorReportingOptionsValidator : IValidateOptions<ErrorRep
         ArgumentNullException.ThrowIfNull(options);
         List<string>? failures = null;
 
-        if (DsnSettings.Resolve(options) is { } dsn && !SentryEndpoint.TryCreate(dsn, out _, out var error))
+        if (DsnSettings.Resolve(options) is { } dsn && DsnCheck.FindProblem(dsn) is { } error)
         {
             var source = options.Dsn is null ? $" (read from {DsnSettings.EnvironmentVariable})" : string.Empty;
             Fail(ref failures, nameof(options.Dsn), $"is not a valid Sentry DSN{source}: {error}");

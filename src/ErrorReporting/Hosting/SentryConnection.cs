@@ -64,11 +64,10 @@ internal sealed class SentryConnection : IDisposable
 
     private IErrorReporter Connect()
     {
-        // The application's logging exists now (building it may even have initialised the SDK, through AddSentry).
-        if (_services.GetService<ILoggerFactory>() is { } loggerFactory)
-        {
-            _engines.Loggers.Attach(loggerFactory);
-        }
+        // The application's logging exists now (building it may even have initialised the SDK, through AddSentry). A
+        // container without logging gets none later: its messages are dropped, not kept for a factory that never comes,
+        // and the disabled loggers format nothing (formatting a first message costs a cold process milliseconds of JIT).
+        _engines.Loggers.Attach(_services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance);
 
         var options = _options.Value;
         if (_services.GetService<Func<IHub>>() is { } sentryExtensionsHub && sentryExtensionsHub().IsEnabled)

@@ -1,6 +1,8 @@
 using ErrorReporting.Diagnostics;
+using ErrorReporting.Hosting;
 using ErrorReporting.Processors;
 using ErrorReporting.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace ErrorReporting.Tests.Diagnostics;
@@ -71,6 +73,19 @@ public sealed class DiagnosticsTests
         deferred.CreateLogger("ErrorReporting").LogWarning("after");
 
         Assert.Equal(["Warning: before the application's logging existed", "Warning: after"], logs.Messages);
+    }
+
+    [Fact]
+    public void DeferredLoggers_ContainerWithoutLogging_AreDisabledOnceConnected()
+    {
+        using var provider = new ServiceCollection().AddErrorReporting(o => o.Dsn = string.Empty).BuildServiceProvider();
+        var loggers = provider.GetRequiredService<EngineRegistry>().Loggers;
+        Assert.True(loggers.CreateLogger(Log.Category).IsEnabled(LogLevel.Warning));
+
+        _ = provider.GetRequiredService<IErrorReporter>();
+
+        Assert.True(loggers.IsAttached);
+        Assert.False(loggers.CreateLogger(Log.Category).IsEnabled(LogLevel.Critical));
     }
 
     [Theory]
