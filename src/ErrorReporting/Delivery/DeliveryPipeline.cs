@@ -23,6 +23,7 @@ internal sealed class DeliveryPipeline
     private DeliveryMeter? _meter;
 
     private DeliveryPipeline(
+        SentryEndpoint endpoint,
         EnvelopeQueue queue,
         IEnvelopeStore store,
         FlushTracker flush,
@@ -35,6 +36,7 @@ internal sealed class DeliveryPipeline
         IMeterFactory? meterFactory,
         ILogger logger)
     {
+        Endpoint = endpoint;
         Notices = notices;
         Queue = queue;
         Store = store;
@@ -47,6 +49,9 @@ internal sealed class DeliveryPipeline
         _meterFactory = meterFactory;
         _logger = logger;
     }
+
+    /// <summary>Gets where envelopes go (the envelope URL holds no key; the authorization header does).</summary>
+    public SentryEndpoint Endpoint { get; }
 
     public EnvelopeQueue Queue { get; }
 
@@ -104,7 +109,7 @@ internal sealed class DeliveryPipeline
         var notices = new DropNotices(counters, logger, time);
         var sender = new EnvelopeSender(store, queue, transport, rateLimits, counters, notices, schedule, flush, sdk, options.DiagnosticLogger, time, logger, options.SendClientReports);
         Log.Started(logger, endpoint.EnvelopeUri.GetLeftPart(UriPartial.Authority), options.MaxQueueItems, store is DiskEnvelopeStore disk ? disk.Directory : "none");
-        return new DeliveryPipeline(queue, store, flush, intake, sender, schedule, transport, counters, notices, meterFactory, logger);
+        return new DeliveryPipeline(endpoint, queue, store, flush, intake, sender, schedule, transport, counters, notices, meterFactory, logger);
     }
 
     /// <summary>Starts the background work: opens the store, publishes the meter, runs the intake and the sender.</summary>
