@@ -144,21 +144,15 @@ internal sealed class DeliveryHealth
         {
             text.AppendLiteral("Sentry at ");
             text.AppendFormatted(pipeline.Endpoint.EnvelopeUri.Authority);
-            text.AppendLiteral(" is failing (");
-            text.AppendFormatted(reason);
-            text.AppendLiteral("): the envelope that met it was discarded (send_error: ");
-            text.AppendFormatted(counters.Dropped(DiscardReason.SendError));
-            text.AppendLiteral(" since start) and the engine sends more slowly until it recovers.");
+            text.AppendLiteral(" is failing");
+            Discarded(ref text, reason, "the envelope that met it", counters, " and the engine sends more slowly until it recovers.");
             return (HealthStatus.Degraded, text.ToStringAndClear());
         }
 
         if (answered is >= 400 and not 429)
         {
-            text.AppendLiteral("Sentry refused the last envelope (");
-            text.AppendFormatted(reason);
-            text.AppendLiteral("): it was discarded (send_error: ");
-            text.AppendFormatted(counters.Dropped(DiscardReason.SendError));
-            text.AppendLiteral(" since start); later envelopes are still sent.");
+            text.AppendLiteral("Sentry refused the last envelope");
+            Discarded(ref text, reason, "it", counters, "; later envelopes are still sent.");
             return (HealthStatus.Degraded, text.ToStringAndClear());
         }
 
@@ -216,6 +210,19 @@ internal sealed class DeliveryHealth
         text.AppendLiteral("): ");
         text.AppendFormatted(pipeline.Queued);
         text.AppendLiteral(" envelope(s)");
+    }
+
+    /// <summary>Ends the description of an answer that discarded an envelope: the server's reason, the count, what follows.</summary>
+    private static void Discarded(ref DefaultInterpolatedStringHandler text, string reason, string envelope, DeliveryCounters counters, string consequence)
+    {
+        text.AppendLiteral(" (");
+        text.AppendFormatted(reason);
+        text.AppendLiteral("): ");
+        text.AppendFormatted(envelope);
+        text.AppendLiteral(" was discarded (send_error: ");
+        text.AppendFormatted(counters.Dropped(DiscardReason.SendError));
+        text.AppendLiteral(" since start)");
+        text.AppendFormatted(consequence);
     }
 
     /// <summary>Describes the rate limits in force, if any: each category with the time left.</summary>
