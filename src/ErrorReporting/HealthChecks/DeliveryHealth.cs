@@ -32,8 +32,8 @@ namespace ErrorReporting.HealthChecks;
 /// count are <see cref="Volatile"/> or <see cref="Interlocked"/> fields, the sender's <see cref="SendState"/> and the
 /// rate limits' <see cref="RateLimitSnapshot"/> are immutable snapshots behind a volatile reference. It allocates only
 /// the result: the task, the data dictionary with its boxed values, and the description (a constant while healthy).
-/// Texts derived from a failure and the data keys of rate-limited categories are computed once per new failure or new
-/// limits, not per call.
+/// Texts derived from a failure, the data keys of rate-limited categories and the server's host are computed once per
+/// new failure, new limits or new pipeline, not per call; numbers are formatted on the stack.
 /// </remarks>
 internal sealed class DeliveryHealth
 {
@@ -56,6 +56,7 @@ internal sealed class DeliveryHealth
 
     private Failure? _failure;
     private LimitKeys? _limitKeys;
+    private Host? _host;
 
     /// <summary>Judges <paramref name="engine"/> now (by its clock).</summary>
     public HealthCheckResult Assess(DeliveryEngine engine, TimeSpan unhealthyAfter, HealthStatus failureStatus)
@@ -85,7 +86,7 @@ internal sealed class DeliveryHealth
         return text.ToStringAndClear();
     }
 
-    private static (HealthStatus Status, string Description) Judge(
+    private (HealthStatus Status, string Description) Judge(
         DeliveryPipeline pipeline,
         DeliveryCounters counters,
         SendState state,
@@ -122,9 +123,9 @@ internal sealed class DeliveryHealth
             text.AppendLiteral("Error events were dropped ");
             AppendDuration(ref text, now - overflow);
             text.AppendLiteral(" ago because the delivery queue or the offline cache was full (queue_overflow: ");
-            text.AppendFormatted(counters.Dropped(DiscardReason.QueueOverflow));
+            AppendNumber(ref text, counters.Dropped(DiscardReason.QueueOverflow));
             text.AppendLiteral(", cache_overflow: ");
-            text.AppendFormatted(counters.Dropped(DiscardReason.CacheOverflow));
+            AppendNumber(ref text, counters.Dropped(DiscardReason.CacheOverflow));
             text.AppendLiteral(" envelopes since start): raise MaxQueueItems or MaxCacheItems, or find what floods them.");
             return (failureStatus, text.ToStringAndClear());
         }
@@ -133,7 +134,12 @@ internal sealed class DeliveryHealth
         {
             Unreachable(ref text, pipeline, reason, now - unreachableSince);
             text.AppendLiteral(" kept and retried; ");
-            text.AppendFormatted(failureStatus);
+            text.AppendLiteral(failureStatus switch
+            {
+                HealthStatus.Unhealthy => "Unhealthy",
+                HealthStatus.Degraded => "Degraded",
+                _ => "Healthy",
+            });
             text.AppendLiteral(" after ");
             AppendDuration(ref text, unhealthyAfter);
             text.AppendLiteral(".");
@@ -143,7 +149,7 @@ internal sealed class DeliveryHealth
         if (answered >= 500)
         {
             text.AppendLiteral("Sentry at ");
-            text.AppendFormatted(pipeline.Endpoint.EnvelopeUri.Authority);
+            text.AppendFormatted(HostOf(pipeline));
             text.AppendLiteral(" is failing");
             Discarded(ref text, reason, "the envelope that met it", counters, " and the engine sends more slowly until it recovers.");
             return (HealthStatus.Degraded, text.ToStringAndClear());
@@ -166,11 +172,11 @@ internal sealed class DeliveryHealth
         if (IsOverFull(queue.Used(lane), queue.Capacity))
         {
             text.AppendLiteral("The delivery queue is ");
-            text.AppendFormatted(Percent(queue.Used(lane), queue.Capacity));
+            AppendNumber(ref text, Percent(queue.Used(lane), queue.Capacity));
             text.AppendLiteral(" % full (");
-            text.AppendFormatted(queue.Used(lane));
+            AppendNumber(ref text, queue.Used(lane));
             text.AppendLiteral(" of ");
-            text.AppendFormatted(queue.Capacity);
+            AppendNumber(ref text, queue.Capacity);
             text.AppendLiteral(lane == QueueLane.Errors
                 ? " error events and sessions): they come faster than Sentry takes them; new ones are refused when it is full (raise MaxQueueItems, or find the flood)."
                 : " transactions, logs and other bulk items): they come faster than Sentry takes them; new ones are refused when it is full (raise MaxQueueItems, or sample them).");
@@ -180,11 +186,11 @@ internal sealed class DeliveryHealth
         if (pipeline.Store is DiskEnvelopeStore { IsOnDisk: true } cache && IsOverFull(cache.Count, cache.Capacity))
         {
             text.AppendLiteral("The offline cache is ");
-            text.AppendFormatted(Percent(cache.Count, cache.Capacity));
+            AppendNumber(ref text, Percent(cache.Count, cache.Capacity));
             text.AppendLiteral(" % full (");
-            text.AppendFormatted(cache.Count);
+            AppendNumber(ref text, cache.Count);
             text.AppendLiteral(" of ");
-            text.AppendFormatted(cache.Capacity);
+            AppendNumber(ref text, cache.Capacity);
             text.AppendLiteral(" envelopes): beyond MaxCacheItems the oldest are evicted, error events last.");
             return (HealthStatus.Degraded, text.ToStringAndClear());
         }
@@ -199,16 +205,16 @@ internal sealed class DeliveryHealth
     }
 
     /// <summary>Starts the description of an unreachable server: where, for how long, what failed, how much waits.</summary>
-    private static void Unreachable(ref DefaultInterpolatedStringHandler text, DeliveryPipeline pipeline, string reason, TimeSpan down)
+    private void Unreachable(ref DefaultInterpolatedStringHandler text, DeliveryPipeline pipeline, string reason, TimeSpan down)
     {
         text.AppendLiteral("Sentry at ");
-        text.AppendFormatted(pipeline.Endpoint.EnvelopeUri.Authority);
+        text.AppendFormatted(HostOf(pipeline));
         text.AppendLiteral(" has been unreachable for ");
         AppendDuration(ref text, down);
         text.AppendLiteral(" (");
         text.AppendFormatted(reason);
         text.AppendLiteral("): ");
-        text.AppendFormatted(pipeline.Queued);
+        AppendNumber(ref text, pipeline.Queued);
         text.AppendLiteral(" envelope(s)");
     }
 
@@ -220,7 +226,7 @@ internal sealed class DeliveryHealth
         text.AppendLiteral("): ");
         text.AppendFormatted(envelope);
         text.AppendLiteral(" was discarded (send_error: ");
-        text.AppendFormatted(counters.Dropped(DiscardReason.SendError));
+        AppendNumber(ref text, counters.Dropped(DiscardReason.SendError));
         text.AppendLiteral(" since start)");
         text.AppendFormatted(consequence);
     }
@@ -258,6 +264,17 @@ internal sealed class DeliveryHealth
         return any;
     }
 
+    /// <summary>
+    /// Appends a number formatted on the stack: the handler's generic <c>AppendFormatted&lt;T&gt;</c> boxes it in
+    /// unoptimized (tier-0) code, which would make a call allocate more than its result until the JIT tiers it up.
+    /// </summary>
+    private static void AppendNumber(ref DefaultInterpolatedStringHandler text, long value)
+    {
+        Span<char> digits = stackalloc char[20];
+        value.TryFormat(digits, out var written, default, CultureInfo.InvariantCulture);
+        text.AppendFormatted((ReadOnlySpan<char>)digits[..written]);
+    }
+
     private static bool IsOverFull(long used, long capacity) => capacity > 0 && used * 100 > capacity * FullPercent;
 
     private static long Percent(long used, long capacity) => Math.Min(100, used * 100 / capacity);
@@ -267,28 +284,28 @@ internal sealed class DeliveryHealth
         var seconds = duration > TimeSpan.Zero ? (long)duration.TotalSeconds : 0;
         if (seconds < 60)
         {
-            text.AppendFormatted(seconds);
+            AppendNumber(ref text, seconds);
             text.AppendLiteral(" s");
         }
         else if (seconds < 3600)
         {
-            text.AppendFormatted(seconds / 60);
+            AppendNumber(ref text, seconds / 60);
             text.AppendLiteral(" min");
             if (seconds % 60 != 0)
             {
                 text.AppendLiteral(" ");
-                text.AppendFormatted(seconds % 60);
+                AppendNumber(ref text, seconds % 60);
                 text.AppendLiteral(" s");
             }
         }
         else
         {
-            text.AppendFormatted(seconds / 3600);
+            AppendNumber(ref text, seconds / 3600);
             text.AppendLiteral(" h");
             if (seconds / 60 % 60 != 0)
             {
                 text.AppendLiteral(" ");
-                text.AppendFormatted(seconds / 60 % 60);
+                AppendNumber(ref text, seconds / 60 % 60);
                 text.AppendLiteral(" min");
             }
         }
@@ -366,6 +383,20 @@ internal sealed class DeliveryHealth
         return failure;
     }
 
+    /// <summary>Gets the server's host and port (no key: that is in a header), computed once per pipeline (<see cref="Uri.Authority"/> builds a new string each time).</summary>
+    private string HostOf(DeliveryPipeline pipeline)
+    {
+        var cached = Volatile.Read(ref _host);
+        if (cached is not null && ReferenceEquals(cached.Pipeline, pipeline))
+        {
+            return cached.Authority;
+        }
+
+        var host = new Host(pipeline, pipeline.Endpoint.EnvelopeUri.Authority);
+        Volatile.Write(ref _host, host);
+        return host.Authority;
+    }
+
     /// <summary>Gets the data keys of the limited categories, computed once per new set of limits.</summary>
     private LimitKeys KeysOf(RateLimitSnapshot limits)
     {
@@ -422,6 +453,8 @@ internal sealed class DeliveryHealth
     }
 
     private sealed record Failure(string Raw, string Text);
+
+    private sealed record Host(DeliveryPipeline Pipeline, string Authority);
 
     private sealed record LimitKeys(RateLimitSnapshot Limits, string All, string[] Categories);
 }

@@ -1,9 +1,11 @@
+using ErrorReporting.Delivery.Accounting;
 using ErrorReporting.Delivery.Http;
 using ErrorReporting.Delivery.Store;
 using ErrorReporting.HealthChecks;
 using ErrorReporting.Tests.Infrastructure;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Time.Testing;
+using Xunit.Abstractions;
 
 namespace ErrorReporting.Tests.HealthChecks;
 
@@ -13,7 +15,7 @@ namespace ErrorReporting.Tests.HealthChecks;
 /// answers that are neither a success nor a key problem, the one-minute window of an overflow, a full offline cache.
 /// The cases the issue names are tested on the wire in <see cref="ErrorReportingHealthCheckTests"/>.
 /// </summary>
-public sealed class DeliveryHealthTests : IDisposable
+public sealed class DeliveryHealthTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly DateTimeOffset s_start = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan s_unhealthyAfter = ErrorReportingHealthCheckOptions.DefaultUnhealthyAfter;
@@ -111,6 +113,9 @@ public sealed class DeliveryHealthTests : IDisposable
         harness.Message("cached 4");
         await Wait.UntilAsync(() => harness.Pipeline.Store.Count == 5, "five envelopes in the offline cache");
         var full = health.Assess(harness.Engine, s_unhealthyAfter, HealthStatus.Unhealthy);
+        harness.Message("evicts an error event");
+        await Wait.UntilAsync(() => harness.Counters.Dropped(DiscardReason.CacheOverflow) == 1, "an eviction");
+        var evicted = health.Assess(harness.Engine, s_unhealthyAfter, HealthStatus.Unhealthy);
         held.SetResult(new TransportResponse(200));
 
         Assert.Equal(HealthStatus.Healthy, atEighty.Status);
@@ -120,6 +125,28 @@ public sealed class DeliveryHealthTests : IDisposable
         Assert.Equal("The offline cache is 100 % full (5 of 5 envelopes): beyond MaxCacheItems the oldest are evicted, error events last.", full.Description);
         Assert.Equal(5L, full.Data["cached"]);
         Assert.Equal(5L, full.Data["queued"]);
+        Assert.Equal(HealthStatus.Unhealthy, evicted.Status);
+        Assert.Equal("Error events were dropped 0 s ago because the delivery queue or the offline cache was full (queue_overflow: 0, cache_overflow: 1 envelopes since start): raise MaxQueueItems or MaxCacheItems, or find what floods them.", evicted.Description);
+    }
+
+    [Fact]
+    public async Task Assess_TransactionsDroppedForQueueOverflow_DegradedByTheFullBulkLaneNotTheFailureStatus()
+    {
+        var held = new TaskCompletionSource<TransportResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var harness = EngineHarness.Create(_ => held.Task, o => o.MaxQueueItems = 1, new FakeTimeProvider(s_start));
+
+        harness.Client.CaptureTransaction(new SentryTransaction("held by the server", "test.op"));
+        await harness.WaitForAttemptsAsync(1);
+        harness.Client.CaptureTransaction(new SentryTransaction("shed", "test.op"));
+        await Wait.UntilAsync(() => harness.Counters.Dropped(DiscardReason.QueueOverflow) == 1, "the shed transaction");
+        var result = new DeliveryHealth().Assess(harness.Engine, s_unhealthyAfter, HealthStatus.Unhealthy);
+        held.SetResult(new TransportResponse(200));
+
+        // A flood may shed transactions, logs and other bulk kinds; only lost error events are the failure status.
+        Assert.Null(harness.Counters.LastErrorOverflow);
+        Assert.Equal(HealthStatus.Degraded, result.Status);
+        Assert.Equal("The delivery queue is 100 % full (1 of 1 transactions, logs and other bulk items): they come faster than Sentry takes them; new ones are refused when it is full (raise MaxQueueItems, or sample them).", result.Description);
+        Assert.Equal(1L, result.Data["dropped.queue_overflow"]);
     }
 
     [Fact]
@@ -150,6 +177,42 @@ public sealed class DeliveryHealthTests : IDisposable
         Assert.Equal(HealthStatus.Healthy, ended.Status);
         Assert.Equal(DeliveryHealth.Delivered, ended.Description);
         Assert.DoesNotContain(ended.Data.Keys, key => key.StartsWith("rate_limit.", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("server error")]
+    [InlineData("unreachable")]
+    [InlineData("unreachable too long")]
+    [InlineData("error event overflow")]
+    public async Task Assess_RepeatedInAFormattedState_AllocatesNothingBeyondItsResult(string state)
+    {
+        var time = new FakeTimeProvider(s_start);
+        var held = new TaskCompletionSource<TransportResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Func<TransportAttempt, Task<TransportResponse>> respond = state switch
+        {
+            "server error" => _ => Task.FromResult(new TransportResponse(503, Detail: "upstream overloaded")),
+            "error event overflow" => _ => held.Task,
+            _ => _ => Task.FromResult(TransportResponse.Failed(new HttpRequestException("Connection refused (sentry.invalid:443)"))),
+        };
+        await using var harness = EngineHarness.Create(respond, o => o.MaxQueueItems = 1, time);
+        var health = new DeliveryHealth();
+
+        harness.Message("meets the fault");
+        await harness.WaitForAttemptsAsync(1);
+        if (state == "error event overflow")
+        {
+            harness.Message("no room");
+        }
+
+        await Wait.UntilAsync(() => harness.Pipeline.Sender.State.LastFailureAt is not null || harness.Counters.LastErrorOverflow is not null, "the fault");
+        var unhealthyAfter = state == "unreachable too long" ? TimeSpan.FromTicks(1) : s_unhealthyAfter;
+        time.Advance(TimeSpan.FromTicks(1));
+        var measured = ResultAllocation.Measure(() => health.Assess(harness.Engine, unhealthyAfter, HealthStatus.Unhealthy), inTask: false);
+        held.SetResult(new TransportResponse(200));
+        output.WriteLine($"{state}: {measured.PerCall} B per call, its result {measured.Result} B ({measured.Entries} data entries, a {measured.DescriptionLength}-character description).");
+
+        Assert.Equal(state switch { "unreachable too long" or "error event overflow" => HealthStatus.Unhealthy, _ => HealthStatus.Degraded }, measured.Status);
+        Assert.InRange(measured.PerCall, 1, measured.Result);
     }
 
     [Theory]

@@ -233,11 +233,11 @@ public sealed class ErrorReportingHealthCheckTests(ITestOutputHelper output)
         harness.Reporter.ReportMessage("delivered");
         await harness.FlushAsync();
 
-        var healthy = Measure(check, context);
+        var healthy = ResultAllocation.Measure(() => Run(check, context), inTask: true);
         harness.Server.Faults.Enqueue(FaultResponse.Ok().WithHeader("X-Sentry-Rate-Limits", "60:transaction:organization"));
         harness.Reporter.ReportMessage("announces a limit on transactions");
         await harness.FlushAsync();
-        var degraded = Measure(check, context);
+        var degraded = ResultAllocation.Measure(() => Run(check, context), inTask: true);
         output.WriteLine($"Healthy: {healthy.PerCall} B per call, its result {healthy.Result} B ({healthy.Entries} data entries). Degraded: {degraded.PerCall} B per call, its result {degraded.Result} B ({degraded.Entries} data entries, a {degraded.DescriptionLength}-character description).");
 
         Assert.Equal(HealthStatus.Healthy, healthy.Status);
@@ -437,49 +437,6 @@ public sealed class ErrorReportingHealthCheckTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>
-    /// The smallest bytes per call over five rounds of 200 calls on this thread, after a warm-up, and what the result of
-    /// one call takes by itself (measured the same way): the completed task, the data dictionary with the values the
-    /// check boxes (non-zero counts, times, statuses; zero counts are one shared box), and the description unless it is
-    /// a constant.
-    /// </summary>
-    private static Measurement Measure(IHealthCheck check, HealthCheckContext context)
-    {
-        var sample = Run(check, context);
-        for (var i = 0; i < 200; i++)
-        {
-            Run(check, context);
-        }
-
-        var perCall = long.MaxValue;
-        for (var round = 0; round < 5; round++)
-        {
-            var before = GC.GetAllocatedBytesForCurrentThread();
-            for (var i = 0; i < 200; i++)
-            {
-                Run(check, context);
-            }
-
-            perCall = Math.Min(perCall, (GC.GetAllocatedBytesForCurrentThread() - before) / 200);
-        }
-
-        var constantDescription = string.IsInterned(sample.Description!) is not null;
-        var entries = sample.Data.ToArray();
-        var result = long.MaxValue;
-        for (var round = 0; round < 5; round++)
-        {
-            var before = GC.GetAllocatedBytesForCurrentThread();
-            for (var i = 0; i < 200; i++)
-            {
-                _ = Task.FromResult(Copy(sample, entries, constantDescription));
-            }
-
-            result = Math.Min(result, (GC.GetAllocatedBytesForCurrentThread() - before) / 200);
-        }
-
-        return new Measurement(sample.Status, perCall, result, sample.Data.Count, sample.Description!.Length);
-    }
-
     private static HealthCheckResult Run(IHealthCheck check, HealthCheckContext context)
     {
         var task = check.CheckHealthAsync(context);
@@ -488,25 +445,4 @@ public sealed class ErrorReportingHealthCheckTests(ITestOutputHelper output)
         return task.Result;
 #pragma warning restore xUnit1031
     }
-
-    private static HealthCheckResult Copy(HealthCheckResult result, KeyValuePair<string, object>[] entries, bool constantDescription)
-    {
-        var data = new Dictionary<string, object>(16);
-        foreach (var (key, value) in entries)
-        {
-            data[key] = value switch
-            {
-                0L => value,
-                long count => count,
-                int status => status,
-                DateTimeOffset at => at,
-                _ => value,
-            };
-        }
-
-        var description = constantDescription ? result.Description : new string(result.Description.AsSpan());
-        return new HealthCheckResult(result.Status, description, null, data);
-    }
-
-    private sealed record Measurement(HealthStatus Status, long PerCall, long Result, int Entries, int DescriptionLength);
 }
