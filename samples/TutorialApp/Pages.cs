@@ -24,6 +24,7 @@ internal static class Pages
         form#search { margin: 1rem 0; } form#search input { font-family: ui-monospace, monospace; font-size: 1rem; padding: .4rem; }
         td.time, td.id { white-space: nowrap; }
         .notice { border-left: 4px solid #c0263b; padding: .5rem 1rem; background: #fdf2f4; }
+        .health-healthy { color: #2c7a3f; } .health-degraded { color: #b35c00; } .health-unhealthy { color: #c0263b; }
         """;
 
     private const string Script = """
@@ -49,8 +50,25 @@ internal static class Pages
             } catch (error) {
               output.textContent = 'failed: ' + error;
             }
+            refreshHealth();
           });
         }
+
+        // /healthz: whether errors reach Sentry, as ErrorReporting's health check says (200, or 503 when Unhealthy).
+        async function refreshHealth() {
+          const status = document.getElementById('health-status');
+          const description = document.getElementById('health-description');
+          try {
+            const check = (await (await fetch('/healthz')).json()).checks.errorreporting;
+            status.textContent = check.status;
+            status.className = 'health-' + check.status.toLowerCase();
+            description.textContent = check.description;
+          } catch (error) {
+            status.textContent = 'unknown';
+            description.textContent = 'failed: ' + error;
+          }
+        }
+        refreshHealth();
         """;
 
     public static string Home(EventDestination destination)
@@ -63,7 +81,8 @@ internal static class Pages
         Action(html, "handled", "/handled", "Report a handled error", "The endpoint throws, catches and calls <code>ReportHandled</code>: <em>handled: yes</em>.");
         Action(html, "unhandled", "/unhandled?orderId=42", "Throw an unhandled error", "Nobody catches it: the integration reports it (<em>handled: no</em>) and the ProblemDetails response carries the id.");
         Action(html, "message", "/message", "Send a message", "<code>ReportMessage</code>: an event without an exception.");
-        html.Append("</div><p><a href=\"/issues\">Open the issue stream</a> and find an event by the id shown here (paste it into the search box) · endpoints: <a href=\"/handled\">/handled</a>, <a href=\"/unhandled?orderId=42\">/unhandled</a>, <a href=\"/message\">/message</a></p>")
+        html.Append("</div><p id=\"health\" class=\"box\">Error delivery (<a href=\"/healthz\">/healthz</a>): <strong id=\"health-status\">…</strong> <span id=\"health-description\" class=\"muted\"></span></p>")
+            .Append("<p><a href=\"/issues\">Open the issue stream</a> and find an event by the id shown here (paste it into the search box) · endpoints: <a href=\"/handled\">/handled</a>, <a href=\"/unhandled?orderId=42\">/unhandled</a>, <a href=\"/message\">/message</a></p>")
             .Append("<script>").Append(Script).Append("</script>");
         return Layout("ErrorReporting tutorial", html.ToString());
     }

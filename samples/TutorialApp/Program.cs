@@ -4,6 +4,7 @@
 // they go to that Sentry project. Sentry:EnableSpotlight also sends them to a local Spotlight sidecar.
 using System.Globalization;
 using ErrorReporting;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using TutorialApp;
 
 // appsettings.json is read from the app's folder, whatever the working directory (dotnet run, dotnet TutorialApp.dll).
@@ -33,10 +34,16 @@ builder.WebHost.UseErrorReporting(options =>
 // app.UseExceptionHandler() answers with ProblemDetails; the integration adds "eventId" to it.
 builder.Services.AddProblemDetails();
 
+// Whether errors reach Sentry (or the embedded endpoint), from what ErrorReporting's delivery engine saw: /healthz.
+builder.Services.AddHealthChecks().AddErrorReporting();
+
 var app = builder.Build();
 app.UseExceptionHandler();
 
 app.MapGet("/", () => Html(Pages.Home(destination)));
+
+// 200 Healthy or Degraded, 503 Unhealthy, with the check's description and data as JSON; the home page shows it.
+app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = HealthJson.WriteAsync });
 
 // Handled: the code catches the exception and reports it itself (handled: yes).
 app.MapGet("/handled", (IErrorReporter reporter) =>

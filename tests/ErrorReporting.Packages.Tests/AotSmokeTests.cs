@@ -8,7 +8,7 @@ namespace ErrorReporting.Packages.Tests;
 /// The Sentry package links a native library (<c>libsentry-native.a</c>, for native crash capture) into every Native AOT
 /// binary unless <c>SentryNative=false</c>; 6.12.1's is built against glibc 2.38. Published with
 /// <c>-p:SentryNative=false</c> (the README's advice below glibc 2.38), the app has zero trim/AOT warnings and, run as a
-/// native binary (no .NET runtime involved), reports to the test server.
+/// native binary (no .NET runtime involved), reports to the test server and runs ErrorReporting's health check.
 /// </summary>
 [Collection(PackedPackagesDefinition.Name)]
 public sealed class AotSmokeTests(PackedPackages packages)
@@ -34,6 +34,10 @@ public sealed class AotSmokeTests(PackedPackages packages)
         Assert.Equal("no", handled.Tags["dynamic-code"]); // it really ran as native code, with options bound from configuration
         var frame = Assert.Single(handled.Exceptions[0].Frames, f => f.Function == "PlaceOrder");
         Assert.Equal("Checkout", frame.Module);
+
+        // The health check, trimmed and compiled ahead of time like the rest, saw both deliveries.
+        Assert.Equal("Healthy", DotNetCli.Value(run, "health"));
+        Assert.Equal("2", DotNetCli.Value(run, "health-delivered"));
     }
 
     /// <summary>

@@ -101,6 +101,11 @@ public sealed class TutorialBrowserTests(ITestOutputHelper output)
         await Expect(Row(page, unhandled.EventId).Locator("td.title")).ToContainTextAsync("System.InvalidOperationException: Checkout of order 42 failed.");
         await SaveScreenshotAsync(page, "tutorial-issues.png");
 
+        // The home page's health line: /healthz says the events reached the endpoint.
+        await page.GotoAsync(app.BaseAddress.ToString());
+        await Expect(page.Locator("#health-status")).ToHaveTextAsync("Healthy");
+        await Expect(page.Locator("#health-description")).ToHaveTextAsync("Sentry accepted the last envelope.");
+
         // 3. "Find the exact issue using the event_id": each id pasted into the search box, as people paste it.
         var guid = Guid.ParseExact(unhandled.EventId, "N");
         foreach (var (eventId, pasted) in new[] { (handled.EventId, handled.EventId), (message.EventId, $"  {message.EventId} "), (unhandled.EventId, guid.ToString("D").ToUpperInvariant()) })

@@ -56,6 +56,40 @@ public sealed class TutorialConfigurationTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task Healthz_SentryRejectsTheKey_503UnhealthySayingToCheckTheDsnWithoutTheKey()
+    {
+        await using var sentry = await SentryTestServer.StartAsync();
+        sentry.Faults.Handler = _ => FaultResponse.Status(401, $"{{\"detail\":\"unknown public key '{sentry.PublicKey}'\"}}");
+        await using var app = await TutorialAppProcess.StartAsync(new Dictionary<string, string> { ["SENTRY_DSN"] = sentry.Dsn });
+        try
+        {
+            using var client = TutorialHttp.Client(app);
+
+            await TutorialHttp.PressAsync(client, "/handled", HttpStatusCode.OK);
+            var deadline = DateTime.UtcNow + TutorialHttp.EventTimeout;
+            var (status, check) = await TutorialHttp.HealthAsync(client);
+            while (status == HttpStatusCode.OK)
+            {
+                // Polled (bounded) until the engine has the server's answer: the check reports what it saw.
+                Assert.True(DateTime.UtcNow < deadline, $"/healthz still says {check}");
+                await Task.Delay(20);
+                (status, check) = await TutorialHttp.HealthAsync(client);
+            }
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+            Assert.Equal("Unhealthy", check.GetProperty("status").GetString());
+            Assert.Equal("Sentry rejected the DSN key (HTTP 401: unknown public key '***'): the key is wrong or was revoked; check Sentry:Dsn (or SENTRY_DSN).", check.GetProperty("description").GetString());
+            Assert.Equal(401, check.GetProperty("data").GetProperty("last_failure_status").GetInt32());
+            Assert.DoesNotContain(sentry.PublicKey, check.ToString(), StringComparison.OrdinalIgnoreCase);
+        }
+        catch (Exception)
+        {
+            output.WriteLine($"TutorialApp output:\n{app.Output}");
+            throw;
+        }
+    }
+
     [Theory]
     [InlineData("SENTRY_DSN", "https://0123456789abcdef0123456789abcdef@sentry.example.invalid/")]
     [InlineData("SENTRY_DSN", "not a DSN 0123456789abcdef0123456789abcdef")]

@@ -112,6 +112,24 @@ public sealed class TutorialEndpointTests(TutorialAppFixture fixture, ITestOutpu
         Assert.Contains("&lt;img src=x onerror=alert(1)&gt;", details, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Healthz_AfterAReportReachedTheEndpoint_200HealthyJsonSayingItWasAccepted()
+    {
+        var eventId = await TutorialHttp.PressAsync(_client, "/handled", HttpStatusCode.OK);
+        await TutorialHttp.EventPageAsync(_client, eventId);
+
+        var (status, check) = await TutorialHttp.HealthAsync(_client);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("Healthy", check.GetProperty("status").GetString());
+        Assert.Equal("Sentry accepted the last envelope.", check.GetProperty("description").GetString());
+        Assert.True(check.GetProperty("data").GetProperty("delivered").GetInt64() >= 1);
+        Assert.Equal(0, check.GetProperty("data").GetProperty("dropped.send_error").GetInt64());
+        Assert.Equal(JsonValueKind.String, check.GetProperty("data").GetProperty("last_delivery").ValueKind);
+        var home = await TutorialHttp.GetPageAsync(_client, "/");
+        Assert.Contains("<a href=\"/healthz\">/healthz</a>", home, StringComparison.Ordinal);
+    }
+
     public void Dispose()
     {
         _client.Dispose();

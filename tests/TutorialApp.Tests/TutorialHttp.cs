@@ -71,4 +71,14 @@ internal static class TutorialHttp
         => $"{{\"event_id\":\"{eventId}\"}}\n{{\"type\":\"event\"}}\n{eventJson}\n";
 
     public static string NewEventId() => Guid.NewGuid().ToString("N");
+
+    /// <summary>Gets <c>/healthz</c>: its status code and the JSON of the <c>errorreporting</c> check.</summary>
+    public static async Task<(HttpStatusCode Status, JsonElement Check)> HealthAsync(HttpClient client)
+    {
+        using var response = await client.GetAsync(new Uri("/healthz", UriKind.Relative));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        using var json = JsonDocument.Parse(body);
+        return (response.StatusCode, json.RootElement.GetProperty("checks").GetProperty("errorreporting").Clone());
+    }
 }

@@ -83,6 +83,12 @@ internal sealed class DeliveryEngine : IBackgroundWorker, IDisposable
     /// <summary>Gets the clock of the engine.</summary>
     public TimeProvider Time => _time;
 
+    /// <summary>Gets the SDK's options the engine is installed into.</summary>
+    public SentryOptions Options => _options;
+
+    /// <summary>Gets a value indicating whether the engine could not start (logged); it then refuses every envelope.</summary>
+    public bool StartFailed => Volatile.Read(ref _startFailed);
+
     /// <summary>Gets the running parts, once started.</summary>
     internal DeliveryPipeline? Pipeline => Volatile.Read(ref _pipeline);
 

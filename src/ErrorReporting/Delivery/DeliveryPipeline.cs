@@ -18,7 +18,6 @@ internal sealed class DeliveryPipeline
 {
     private readonly IMeterFactory? _meterFactory;
     private readonly ILogger _logger;
-    private readonly string _server;
     private Task _running = Task.CompletedTask;
     private DeliveryMeter? _meter;
 
@@ -36,7 +35,7 @@ internal sealed class DeliveryPipeline
         ILogger logger,
         string server)
     {
-        _server = server;
+        Server = server;
         Notices = notices;
         Queue = queue;
         Store = store;
@@ -49,6 +48,10 @@ internal sealed class DeliveryPipeline
         _meterFactory = meterFactory;
         _logger = logger;
     }
+
+    /// <summary>Gets where envelopes go (the envelope URL holds no key; the authorization header does).</summary>
+    /// <summary>Gets the DSN's server as <c>host:port</c> (never its key), for logs and the health check.</summary>
+    public string Server { get; }
 
     public EnvelopeQueue Queue { get; }
 
@@ -107,9 +110,9 @@ internal sealed class DeliveryPipeline
         return new DeliveryPipeline(queue, store, flush, intake, sender, schedule, transport, counters, notices, meterFactory, logger, DsnServer(options.Dsn));
     }
 
-    /// <summary>Gets the scheme, host and port of a DSN (never its key), for the log.</summary>
+    /// <summary>Gets the host and port of a DSN (never its key).</summary>
     private static string DsnServer(string? dsn)
-        => Uri.TryCreate(dsn, UriKind.Absolute, out var uri) ? uri.GetLeftPart(UriPartial.Authority).Replace(uri.UserInfo + "@", string.Empty, StringComparison.Ordinal) : "(no DSN)";
+        => Uri.TryCreate(dsn, UriKind.Absolute, out var uri) ? uri.Authority : "(no DSN)";
 
     /// <summary>Starts the background work: opens the store, publishes the meter, runs the intake and the sender.</summary>
     public void Run(TimeProvider time, CancellationToken stopping)
@@ -122,7 +125,7 @@ internal sealed class DeliveryPipeline
                 try
                 {
                     var restored = Store.Open();
-                    Log.Started(_logger, _server, Queue.Room.Capacity, Store is DiskEnvelopeStore { IsOnDisk: true } disk ? disk.Directory : "none");
+                    Log.Started(_logger, Server, Queue.Room.Capacity, Store is DiskEnvelopeStore { IsOnDisk: true } disk ? disk.Directory : "none");
                     if (restored > 0)
                     {
                         // What an earlier process left waited through a failure or a restart: sent paced.

@@ -157,7 +157,10 @@ public sealed class DeliveryFaultTests : IDisposable
 
         // 1 is sent (answered after 2 s, announcing a limit on transactions), 2 waits; 3 to 5 find no room.
         var ids = Enumerable.Range(1, 5).Select(i => harness.Message($"message {i}")).ToList();
-        await Wait.UntilAsync(() => harness.Engine.RateLimits.IsAnyActive(DateTimeOffset.UtcNow), "the limit on transactions that the first answer announced");
+        await server.WaitForEventsAsync(1, s_bound);
+
+        // The server records the event just before it answers: the limit holds once the engine has read the answer.
+        await Wait.UntilAsync(() => harness.Engine.RateLimits.IsAnyActive(DateTimeOffset.UtcNow), "the limit on transactions");
         harness.Client.CaptureTransaction(new SentryTransaction("limited", "test.op"));
         harness.Client.CaptureTransaction(new SentryTransaction("limited too", "test.op"));
         Assert.Equal(SentryId.Empty, harness.Message("before-send drops it"));

@@ -36,13 +36,13 @@ internal sealed class SdkHarness : IAsyncDisposable
     /// <summary>Gets the delivery engine that serves the SDK's hub (fails the test when there is none).</summary>
     public DeliveryEngine Engine => Provider.GetRequiredService<EngineRegistry>().ServingEngine ?? throw new Xunit.Sdk.XunitException("No delivery engine of this container serves the SDK.");
 
-    /// <summary>Starts a test server and ErrorReporting pointed at it.</summary>
-    public static async Task<SdkHarness> StartAsync(Action<ErrorReportingOptions>? configure = null, SentryTestServerOptions? serverOptions = null)
+    /// <summary>Starts a test server and ErrorReporting pointed at it; <paramref name="services"/> adds to the container (a clock, health checks).</summary>
+    public static async Task<SdkHarness> StartAsync(Action<ErrorReportingOptions>? configure = null, SentryTestServerOptions? serverOptions = null, Action<IServiceCollection>? services = null)
     {
         var server = await SentryTestServer.StartAsync(serverOptions);
         try
         {
-            return new SdkHarness(server, Build(server.Dsn, configure, out var logs), logs);
+            return new SdkHarness(server, Build(server.Dsn, configure, services, out var logs), logs);
         }
         catch
         {
@@ -52,15 +52,15 @@ internal sealed class SdkHarness : IAsyncDisposable
     }
 
     /// <summary>Starts ErrorReporting for a DSN where no server runs (connection refused), or for no DSN at all.</summary>
-    public static SdkHarness WithoutServer(string? dsn, Action<ErrorReportingOptions>? configure = null)
-        => new(null, Build(dsn, configure, out var logs), logs);
+    public static SdkHarness WithoutServer(string? dsn, Action<ErrorReportingOptions>? configure = null, Action<IServiceCollection>? services = null)
+        => new(null, Build(dsn, configure, services, out var logs), logs);
 
-    /// <summary>Builds a provider with ErrorReporting configured (DSN, environment, release; a list logger at Debug).</summary>
-    public static ServiceProvider Build(string? dsn, Action<ErrorReportingOptions>? configure, out ListLoggerProvider logs)
+    /// <summary>Builds a provider with ErrorReporting configured (DSN, environment, release; a list logger at Debug) and <paramref name="services"/> added.</summary>
+    public static ServiceProvider Build(string? dsn, Action<ErrorReportingOptions>? configure, Action<IServiceCollection>? services, out ListLoggerProvider logs)
     {
         var collected = new ListLoggerProvider();
         logs = collected;
-        return new ServiceCollection()
+        var collection = new ServiceCollection()
             .AddLogging(builder => builder.AddProvider(collected).SetMinimumLevel(LogLevel.Debug))
             .AddErrorReporting(options =>
             {
@@ -68,8 +68,9 @@ internal sealed class SdkHarness : IAsyncDisposable
                 options.Environment = "test";
                 options.Release = "tests@1.0.0";
                 configure?.Invoke(options);
-            })
-            .BuildServiceProvider();
+            });
+        services?.Invoke(collection);
+        return collection.BuildServiceProvider();
     }
 
     public async Task FlushAsync() => Assert.True(await Reporter.FlushAsync(Timeout), "ErrorReporting did not flush within 30 s.");

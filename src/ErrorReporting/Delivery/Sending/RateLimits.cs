@@ -9,7 +9,9 @@ namespace ErrorReporting.Delivery.Sending;
 /// any response, 200 included; on a 429 without it, <c>Retry-After</c> for all categories, else 60 seconds. Limits are
 /// kept per data category (<see cref="DataCategories"/>); an empty category list means all categories; of two limits
 /// for one category the longer one holds. The <c>internal</c> category (client reports) is held back only by an
-/// all-categories limit. Read on callers' threads without a lock while nothing is limited.
+/// all-categories limit. Read on callers' threads without a lock while nothing is limited; the limits themselves are
+/// also published as an immutable snapshot (<see cref="Announced"/>), so that readers outside the sender (the health
+/// check) never take the lock.
 /// </summary>
 internal sealed class RateLimits
 {
@@ -21,6 +23,9 @@ internal sealed class RateLimits
 
     // UTC ticks until which anything at all is limited; read without the lock on the caller's thread.
     private long _anyUntilTicks;
+
+    // What _allUntil and _until hold, republished after every change.
+    private RateLimitSnapshot _announced = RateLimitSnapshot.None;
 
     /// <summary>
     /// Applies the limits a response announces. Returns <see langword="true"/> when it announced any.
@@ -77,6 +82,12 @@ internal sealed class RateLimits
     /// <summary>Gets a value indicating whether items of <paramref name="category"/> may not be sent now.</summary>
     public bool IsLimited(string category, DateTimeOffset now) => BlockedUntil([category], now) is not null;
 
+    /// <summary>
+    /// Gets every limit announced so far, ended or not: an immutable snapshot, replaced whenever a response announces
+    /// limits. Reading it takes no lock and allocates nothing.
+    /// </summary>
+    public RateLimitSnapshot Announced => Volatile.Read(ref _announced);
+
     /// <summary>Gets the limits in force: the categories (<c>"all"</c> for an all-categories limit) and when each ends.</summary>
     public IReadOnlyList<KeyValuePair<string, DateTimeOffset>> Active(DateTimeOffset now)
     {
@@ -85,24 +96,22 @@ internal sealed class RateLimits
             return [];
         }
 
-        lock (_gate)
+        var announced = Announced;
+        var active = new List<KeyValuePair<string, DateTimeOffset>>();
+        if (announced.AllUntil > now)
         {
-            var active = new List<KeyValuePair<string, DateTimeOffset>>();
-            if (_allUntil > now)
-            {
-                active.Add(new("all", _allUntil));
-            }
-
-            foreach (var (category, until) in _until)
-            {
-                if (until > now && until > _allUntil)
-                {
-                    active.Add(new(category, until));
-                }
-            }
-
-            return active;
+            active.Add(new(RateLimitSnapshot.All, announced.AllUntil));
         }
+
+        foreach (var limit in announced.Categories)
+        {
+            if (announced.IsInForce(limit, now))
+            {
+                active.Add(limit);
+            }
+        }
+
+        return active;
     }
 
     /// <summary>Parses <c>Retry-After</c>: delta-seconds (integer or decimal) or an HTTP date.</summary>
@@ -177,6 +186,33 @@ internal sealed class RateLimits
             {
                 Volatile.Write(ref _anyUntilTicks, until.UtcTicks);
             }
+
+            Volatile.Write(ref _announced, new RateLimitSnapshot(_allUntil, [.. _until]));
         }
     }
+}
+
+/// <summary>
+/// The rate limits a server announced, ended or not, as <see cref="RateLimits"/> held them at one moment: the end of
+/// the all-categories limit and, per category, the end of its longest limit. Immutable.
+/// </summary>
+internal sealed class RateLimitSnapshot(DateTimeOffset allUntil, KeyValuePair<string, DateTimeOffset>[] categories)
+{
+    /// <summary>The name an all-categories limit is given where limits are listed by category.</summary>
+    public const string All = "all";
+
+    public static readonly RateLimitSnapshot None = new(default, []);
+
+    /// <summary>Gets the end of the all-categories limit (<see langword="default"/> when none was announced).</summary>
+    public DateTimeOffset AllUntil => allUntil;
+
+    /// <summary>Gets each limited category with the end of its longest limit.</summary>
+    public ReadOnlySpan<KeyValuePair<string, DateTimeOffset>> Categories => categories;
+
+    /// <summary>
+    /// Gets a value indicating whether a category's limit holds at <paramref name="now"/> beyond the all-categories one
+    /// (a category limit that ends before the all-categories limit adds nothing).
+    /// </summary>
+    public bool IsInForce(KeyValuePair<string, DateTimeOffset> categoryLimit, DateTimeOffset now)
+        => categoryLimit.Value > now && categoryLimit.Value > allUntil;
 }

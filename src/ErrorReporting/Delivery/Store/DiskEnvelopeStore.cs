@@ -73,6 +73,9 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
 
     public int Count => _envelopes.Count;
 
+    /// <summary>Gets how many envelopes the cache keeps before it evicts (<c>MaxCacheItems</c>).</summary>
+    public int Capacity => _capacity;
+
     public long OldestSequence => _envelopes.OldestSequence;
 
     public AsyncSignal Added { get; } = new();
