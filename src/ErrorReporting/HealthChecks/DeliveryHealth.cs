@@ -16,9 +16,9 @@ namespace ErrorReporting.HealthChecks;
 /// wins:
 /// <list type="table">
 /// <item><term>failure status</term><description>the last answer was 401 or 403; unreachable (no response at all) for
-/// <c>UnhealthyAfter</c> or longer; an error event dropped for <c>queue_overflow</c> or <c>cache_overflow</c> in the
+/// <c>UnhealthyAfter</c> or longer; answering 5xx for <c>UnhealthyAfter</c> or longer; an error event dropped for <c>queue_overflow</c> or <c>cache_overflow</c> in the
 /// last minute; the engine failed to start.</description></item>
-/// <item><term>Degraded</term><description>unreachable for less than <c>UnhealthyAfter</c>; the last answer a 5xx
+/// <item><term>Degraded</term><description>unreachable for less than <c>UnhealthyAfter</c>; the last answer a 5xx, for less than that
 /// (the server fails, the engine slows down); the last answer another 4xx but 429 (one envelope refused); a rate limit
 /// in force; a lane of the delivery queue, or the offline cache, over 80 % full.</description></item>
 /// <item><term>Healthy</term><description>nothing sent yet, the last envelope delivered, or a rate limit that has
@@ -115,6 +115,16 @@ internal sealed class DeliveryHealth
         {
             Unreachable(ref text, pipeline, reason, now - since);
             text.AppendLiteral(" waiting; check the network path to it (firewall, DNS, proxy).");
+            return (failureStatus, text.ToStringAndClear());
+        }
+
+        if (answered >= 500 && state.ServerFailingSince is { } failingSince && now - failingSince >= unhealthyAfter)
+        {
+            text.AppendLiteral("Sentry at ");
+            text.AppendFormatted(HostOf(pipeline));
+            text.AppendLiteral(" has been failing for ");
+            AppendDuration(ref text, now - failingSince);
+            Discarded(ref text, reason, "every envelope that met it", counters, "; check the Sentry server's status (status.sentry.io, or your self-hosted Sentry).");
             return (failureStatus, text.ToStringAndClear());
         }
 

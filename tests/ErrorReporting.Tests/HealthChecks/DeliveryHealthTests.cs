@@ -40,6 +40,28 @@ public sealed class DeliveryHealthTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(1L, result.Data["dropped.send_error"]);
     }
 
+    [Fact]
+    public async Task Assess_ServerFailingForUnhealthyAfter_FailureStatusSayingEveryEnvelopeThatMetItWasDiscarded()
+    {
+        var time = new FakeTimeProvider(s_start);
+        await using var harness = EngineHarness.Create(_ => new TransportResponse(503, Detail: "upstream overloaded"), time: time);
+        var health = new DeliveryHealth();
+
+        harness.Message("meets the first 503");
+        harness.Message("the next probe meets another");
+        await harness.WaitForAttemptsAsync(1);
+        time.Advance(s_unhealthyAfter - TimeSpan.FromSeconds(1));
+        await harness.WaitForAttemptsAsync(2);
+        await Wait.UntilAsync(() => harness.Counters.Dropped(DiscardReason.SendError) == 2, "both discarded");
+        var before = health.Assess(harness.Engine, s_unhealthyAfter, HealthStatus.Unhealthy);
+        time.Advance(TimeSpan.FromSeconds(1));
+        var after = health.Assess(harness.Engine, s_unhealthyAfter, HealthStatus.Unhealthy);
+
+        Assert.Equal(HealthStatus.Degraded, before.Status);
+        Assert.Equal(HealthStatus.Unhealthy, after.Status);
+        Assert.Equal("Sentry at sentry.invalid has been failing for 5 min (HTTP 503: upstream overloaded): every envelope that met it was discarded (send_error: 2 since start); check the Sentry server's status (status.sentry.io, or your self-hosted Sentry).", after.Description);
+    }
+
     [Theory]
     [InlineData(400, "invalid envelope")]
     [InlineData(413, "envelope exceeded size limits")]

@@ -403,7 +403,7 @@ internal sealed class EnvelopeSender
                 LastFailureAt = now,
                 LastFailureStatus = 0,
                 LastFailure = response.Describe(),
-                UnreachableSince = _state.UnreachableSince ?? now,
+                UnreachableSince = _state.UnreachableSince ?? send.StartedAt,
             });
             if (!wasFailing)
             {
@@ -426,7 +426,9 @@ internal sealed class EnvelopeSender
         if (response.IsSuccess)
         {
             _loggedStatuses.Clear();
-            Publish(_state with { LastDeliveredAt = now, LastAnswerStatus = response.StatusCode, UnreachableSince = null });
+            Publish(send.Envelope is null
+                ? _state with { UnreachableSince = null }
+                : _state with { LastDeliveredAt = now, LastAnswerStatus = response.StatusCode, UnreachableSince = null, ServerFailingSince = null });
             if (send.Envelope is { } delivered)
             {
                 _counters.Deliver();
@@ -455,6 +457,14 @@ internal sealed class EnvelopeSender
     /// <summary>An answer other than 2xx: the envelope is discarded and never sent again (Sentry's transport rules).</summary>
     private void Reject(Send send, TransportResponse response, DateTimeOffset now)
     {
+        if (send.Envelope is not { } envelope)
+        {
+            Publish(_state with { UnreachableSince = null });
+
+            // A client report on its own that the server refused: sending it again could only be refused again.
+            return;
+        }
+
         Publish(_state with
         {
             LastFailureAt = now,
@@ -462,13 +472,8 @@ internal sealed class EnvelopeSender
             LastFailure = $"HTTP {response.StatusCode}: {response.Detail ?? "no detail"}",
             LastAnswerStatus = response.StatusCode,
             UnreachableSince = null,
+            ServerFailingSince = response.IsServerError ? _state.ServerFailingSince ?? send.StartedAt : null,
         });
-
-        if (send.Envelope is not { } envelope)
-        {
-            // A client report on its own that the server refused: sending it again could only be refused again.
-            return;
-        }
 
         if (send.ClientReport is not null)
         {

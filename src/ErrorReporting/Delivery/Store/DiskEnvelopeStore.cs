@@ -46,8 +46,8 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
     private readonly DeliveryCounters _counters;
     private readonly ILogger _logger;
     private readonly ArrayBufferWriter<byte> _buffer = new(8 * 1024);
-    private FileStream? _lock;
-    private bool _inMemoryOnly;
+    private volatile FileStream? _lock;
+    private volatile bool _inMemoryOnly;
     private long _failedWrites;
     private long _fileCounter;
 
