@@ -18,7 +18,7 @@ namespace ErrorReporting.Benchmarks;
 /// </summary>
 internal static class StartupJitProfile
 {
-    public const string Usage = "startup-jit [--kind all|library|sdk|baseline] [--keep <folder>]";
+    public const string Usage = "startup-jit [--kind all|library|sdk|baseline] [--keep <folder>] [--methods <file>]";
 
     private static readonly string[] s_steps = ["registration", "BuildServiceProvider()", "first resolve", "first report"];
 
@@ -27,7 +27,7 @@ internal static class StartupJitProfile
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
-        var arguments = ModeArguments.Parse(args, "--kind", "--keep");
+        var arguments = ModeArguments.Parse(args, "--kind", "--keep", "--methods");
         var kinds = arguments.GetString("--kind") is { } kind and not "all" ? [kind] : (string[])["library", "sdk", "baseline"];
         var folder = arguments.GetString("--keep") ?? Directory.CreateTempSubdirectory("startup-jit").FullName;
         Directory.CreateDirectory(folder);
@@ -46,7 +46,7 @@ internal static class StartupJitProfile
                 continue;
             }
 
-            Print(name, Analyze(trace));
+            Print(name, Analyze(trace, arguments.GetString("--methods") is { } methods ? $"{methods}.{name}.tsv" : null));
         }
 
         Console.WriteLine($"traces: {folder}");
@@ -81,13 +81,14 @@ internal static class StartupJitProfile
     }
 
     /// <summary>Per step and owner: methods compiled and their JIT time; and where each Microsoft.Extensions assembly was loaded from.</summary>
-    private static (Dictionary<(int Step, string Owner), (int Methods, double Ms)> Jit, List<string> Extensions) Analyze(string trace)
+    /// <remarks>With <paramref name="methodsFile"/>, every compiled method is also written there: step, owner, JIT ms, name.</remarks>
+    private static (Dictionary<(int Step, string Owner), (int Methods, double Ms)> Jit, List<string> Extensions) Analyze(string trace, string? methodsFile)
     {
         using var source = new EventPipeEventSource(trace);
         var clr = new ClrTraceEventParser(source);
         var modules = new Dictionary<long, string>();
-        var started = new Dictionary<(int, long), (double At, string Name)>();
-        var compiled = new List<(double At, double Ms, string Owner)>();
+        var started = new Dictionary<(int, long), (double At, string Name, string Method)>();
+        var compiled = new List<(double At, double Ms, string Owner, string Method)>();
         var extensions = new List<string>();
         double[]? bounds = null;
         clr.LoaderModuleLoad += e =>
@@ -99,12 +100,12 @@ internal static class StartupJitProfile
                 extensions.Add(Invariant($"{file} ({(e.ModuleILPath.Contains("/shared/", StringComparison.Ordinal) || e.ModuleILPath.Contains("\\shared\\", StringComparison.Ordinal) ? "shared framework, precompiled" : "application folder, IL-only package copy")})"));
             }
         };
-        clr.MethodJittingStarted += e => started[(e.ThreadID, (long)e.MethodID)] = (e.TimeStampRelativeMSec, e.MethodNamespace);
+        clr.MethodJittingStarted += e => started[(e.ThreadID, (long)e.MethodID)] = (e.TimeStampRelativeMSec, e.MethodNamespace, e.MethodNamespace + "." + e.MethodName);
         clr.MethodLoadVerbose += e =>
         {
             if (started.Remove((e.ThreadID, (long)e.MethodID), out var start))
             {
-                compiled.Add((start.At, e.TimeStampRelativeMSec - start.At, Owner(modules.GetValueOrDefault((long)e.ModuleID) ?? string.Empty, start.Name)));
+                compiled.Add((start.At, e.TimeStampRelativeMSec - start.At, Owner(modules.GetValueOrDefault((long)e.ModuleID) ?? string.Empty, start.Name), start.Method));
             }
         };
         source.Dynamic.All += e =>
@@ -119,9 +120,15 @@ internal static class StartupJitProfile
         source.Process();
 
         var result = new Dictionary<(int, string), (int, double)>();
-        foreach (var (at, ms, owner) in compiled)
+        using var methods = methodsFile is null ? null : new StreamWriter(methodsFile);
+        foreach (var (at, ms, owner, method) in compiled)
         {
             var step = bounds is null ? -1 : Array.FindLastIndex(bounds, b => b <= at);
+            if (step >= 0 && step < s_steps.Length)
+            {
+                methods?.WriteLine(Invariant($"{s_steps[step]}\t{owner}\t{ms:0.00}\t{method}"));
+            }
+
             if (step >= 0 && step < s_steps.Length)
             {
                 var (count, total) = result.GetValueOrDefault((step, owner));
