@@ -6,6 +6,7 @@ using ErrorReporting.Delivery.Sending;
 using ErrorReporting.Delivery.Store;
 using ErrorReporting.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Sentry.Protocol.Envelopes;
 
 namespace ErrorReporting.Delivery;
 
@@ -163,8 +164,8 @@ internal sealed class DeliveryPipeline
         var left = Queued;
         while (Queue.Reader.TryRead(out var entry))
         {
-            entry.Envelope?.Dispose();
-            entry.Marker?.Complete(false);
+            (entry as Envelope)?.Dispose();
+            (entry as FlushMarker)?.Complete(false);
         }
 
         Intake.Dispose();

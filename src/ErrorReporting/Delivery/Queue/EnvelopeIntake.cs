@@ -46,7 +46,7 @@ internal sealed class EnvelopeIntake : IDisposable
         {
             while (reader.TryRead(out var entry))
             {
-                if (entry.Marker is { } marker)
+                if (entry is FlushMarker marker)
                 {
                     marker.Watermark = _nextSequence;
                     _flush.Register(marker);
@@ -54,7 +54,8 @@ internal sealed class EnvelopeIntake : IDisposable
                 }
 
                 _queue.Taken();
-                if (Serialize(entry.Envelope!, entry.Lane) is { } pending)
+                var envelope = (Envelope)entry;
+                if (Serialize(envelope, QueueLanes.Of(envelope)) is { } pending)
                 {
                     _spotlight?.Forward(pending);
                     _store.Add(pending);

@@ -12,7 +12,9 @@ namespace ErrorReporting.Delivery.Queue;
 /// </summary>
 internal sealed class EnvelopeQueue
 {
-    private readonly Channel<QueueEntry> _channel = Channel.CreateUnbounded<QueueEntry>(new UnboundedChannelOptions
+    // Entries are an Envelope or a FlushMarker: a channel of references runs the runtime's precompiled code (a channel
+    // of a struct would be JIT-compiled at start-up), and writing one allocates nothing.
+    private readonly Channel<object> _channel = Channel.CreateUnbounded<object>(new UnboundedChannelOptions
     {
         SingleReader = true,
         AllowSynchronousContinuations = false,
@@ -28,9 +30,10 @@ internal sealed class EnvelopeQueue
     /// <summary>Gets the number of envelopes waiting for the intake (a snapshot).</summary>
     public long Count => Volatile.Read(ref _waiting);
 
-    public ChannelReader<QueueEntry> Reader => _channel.Reader;
+    /// <summary>Gets the reader of the entries: an <see cref="Envelope"/> (its lane is <see cref="QueueLanes.Of(Envelope)"/>) or a <see cref="FlushMarker"/>.</summary>
+    public ChannelReader<object> Reader => _channel.Reader;
 
-    /// <summary>Adds an envelope unless its lane has no room or the queue was closed. Never blocks.</summary>
+    /// <summary>Adds an envelope of <paramref name="lane"/> (<see cref="QueueLanes.Of(Envelope)"/>) unless the lane has no room or the queue was closed. Never blocks.</summary>
     public bool TryEnqueue(Envelope envelope, QueueLane lane)
     {
         if (!Room.TryTake(lane))
@@ -39,7 +42,7 @@ internal sealed class EnvelopeQueue
         }
 
         Interlocked.Increment(ref _waiting);
-        if (_channel.Writer.TryWrite(new QueueEntry(envelope, lane, Marker: null)))
+        if (_channel.Writer.TryWrite(envelope))
         {
             return true;
         }
@@ -50,7 +53,7 @@ internal sealed class EnvelopeQueue
     }
 
     /// <summary>Adds a flush marker behind everything enqueued so far (markers take no room).</summary>
-    public bool TryEnqueue(FlushMarker marker) => _channel.Writer.TryWrite(new QueueEntry(Envelope: null, QueueLane.Errors, marker));
+    public bool TryEnqueue(FlushMarker marker) => _channel.Writer.TryWrite(marker);
 
     /// <summary>Called by the intake for each envelope it takes.</summary>
     public void Taken() => Interlocked.Decrement(ref _waiting);
@@ -58,9 +61,6 @@ internal sealed class EnvelopeQueue
     /// <summary>Refuses everything from now on; the intake ends once it has read what is left.</summary>
     public void Close() => _channel.Writer.TryComplete();
 }
-
-/// <summary>An entry of the queue: an envelope of a lane, or a flush marker.</summary>
-internal readonly record struct QueueEntry(Envelope? Envelope, QueueLane Lane, FlushMarker? Marker);
 
 /// <summary>
 /// How many envelopes each lane holds in memory. Thread-safe and lock-free: taken by writers, given back by the store.
