@@ -13,7 +13,8 @@ namespace ErrorReporting;
 /// </para>
 /// <para>
 /// Defaults that differ from the SDK's: <see cref="SentryOptions.MaxQueueItems"/> and <see cref="SentryOptions.MaxCacheItems"/>
-/// are 1,000 (the SDK's are 30), and <see cref="SentryOptions.AttachStacktrace"/> is <see langword="false"/>, so a
+/// are 1,000 (the SDK's are 30; the queue's room is per lane: error events and what tells about them, and the bulk
+/// kinds such as transactions), and <see cref="SentryOptions.AttachStacktrace"/> is <see langword="false"/>, so a
 /// message event carries no stack trace of the caller (capturing one costs the caller's thread hundreds of
 /// microseconds); set it to <see langword="true"/> to have them. Exception events always carry their stack traces.
 /// </para>
@@ -41,8 +42,9 @@ public class ErrorReportingOptions : SentryOptions
     }
 
     /// <summary>
-    /// Gets or sets how long one attempt of the delivery engine to send an envelope may take before it counts as failed
-    /// and is retried (a server that accepts the connection and never answers).
+    /// Gets or sets how long one attempt of the delivery engine to send an envelope may take before it counts as no
+    /// response (a server that accepts the connection and never answers): the envelope is kept and sent again with the
+    /// next probe, as after a refused connection.
     /// </summary>
     /// <value>The default value is 30 seconds; more than zero and at most 10 minutes.</value>
     public TimeSpan SendTimeout { get; set; } = DefaultSendTimeout;
