@@ -1,6 +1,8 @@
 using ErrorReporting.Delivery.Accounting;
 using ErrorReporting.Delivery.Queue;
 using ErrorReporting.Delivery.Store;
+using ErrorReporting.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ErrorReporting.Tests.Delivery;
@@ -9,6 +11,7 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "errorreporting-tests", Guid.NewGuid().ToString("N"));
     private readonly DeliveryCounters _counters = new(TimeProvider.System);
+    private readonly ListLoggerProvider _logs = new();
 
     [Fact]
     public async Task Add_Envelope_WritesOwnerOnlyFileAndDeletesItOnRemove()
@@ -68,30 +71,82 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
     }
 
     [Theory]
-    [InlineData("{\"event_id\":\"not-an-id\"}\n{\"type\":\"event\",\"length\":2}\n{}\n")]
-    [InlineData("{\"event_id\":\"0123456789abcdef0123456789abcdef\"}\n{\"type\":\"event\",\"length\":200}\n{}\n")]
-    [InlineData("{\"event_id\":\"0123456789abcdef0123456789abcdef\"}\n{\"type\":\"event\",\"len")]
-    [InlineData("[1,2]\n{\"type\":\"event\",\"length\":2}\n{}\n")]
-    [InlineData("")]
-    [InlineData("{\"event_id\":\"0123456789abcdef0123456789abcdef\"}\n")]
-    public async Task Open_CorruptFile_IsRemovedAndOthersRestored(string corrupt)
+    [InlineData("length-int64-max")]
+    [InlineData("length-negative")]
+    [InlineData("length-1e30")]
+    [InlineData("length-string")]
+    [InlineData("length-past-the-end")]
+    [InlineData("item-longer-than-its-length")]
+    [InlineData("header-trailing-garbage")]
+    [InlineData("item-header-trailing-garbage")]
+    [InlineData("header-array")]
+    [InlineData("event-id-invalid")]
+    [InlineData("event-id-invalid-utf8")]
+    [InlineData("item-type-invalid-utf8")]
+    [InlineData("item-type-number")]
+    [InlineData("deep-nesting")]
+    [InlineData("binary-junk")]
+    [InlineData("empty")]
+    [InlineData("header-only")]
+    [InlineData("truncated")]
+    [InlineData("over-200-mib")]
+    public async Task Open_CraftedFile_IsRemovedCountedAndTheRestRestored(string kind)
     {
-        using (var first = Open())
+        var ids = Seed(2);
+        var crafted = Path.Combine(Folder, "0000000000000000001-crafted" + DiskEnvelopeStore.Extension);
+        CraftedCacheFiles.Write(crafted, kind);
+
+        using var store = Open(logger: _logs.CreateLogger("ErrorReporting"));
+
+        Assert.True(store.IsOnDisk);
+        Assert.Equal(ids, Drain(store));
+        Assert.False(File.Exists(crafted));
+        Assert.Equal(1, _counters.Dropped(DiscardReason.InternalSdkError));
+        Assert.Equal(2, _counters.Restored);
+        Assert.Single(Warnings());
+        Assert.DoesNotContain(_logs.Messages, m => m.Contains("another process", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("fifo")]
+    [InlineData("symlink-to-a-file-outside")]
+    [InlineData("symlink-dangling")]
+    [InlineData("symlink-loop")]
+    [InlineData("foreign-file")]
+    [InlineData("tmp-leftover")]
+    public async Task Open_ForeignEntry_IsRemovedCountedAndTheRestRestored(string kind)
+    {
+        var ids = Seed(2);
+        var outside = OutsideFile();
+        var entry = CraftedCacheFiles.MakeEntry(Folder, kind, outside);
+
+        using var store = Open(logger: _logs.CreateLogger("ErrorReporting"));
+
+        Assert.True(store.IsOnDisk);
+        Assert.Equal(ids, Drain(store));
+        Assert.False(EntryExists(entry));
+        Assert.Equal(OutsideContents, await File.ReadAllTextAsync(outside));
+        Assert.Equal(1, _counters.Dropped(DiscardReason.InternalSdkError));
+        Assert.Single(Warnings());
+    }
+
+    [Fact]
+    public async Task Open_Subfolders_AreLeftAloneAndNotCounted()
+    {
+        var ids = Seed(1);
+        var subfolders = new[] { Path.Combine(Folder, "sub"), Path.Combine(Folder, "0000000000000000001-folder" + DiskEnvelopeStore.Extension) };
+        foreach (var subfolder in subfolders)
         {
-            first.Add(Envelope(0));
+            Directory.CreateDirectory(subfolder);
+            await File.WriteAllTextAsync(Path.Combine(subfolder, "kept.envelope"), "not read");
         }
 
-        var directory = Path.Combine(_root, DiskEnvelopeStore.Hash(Identity));
-        var corruptPath = Path.Combine(directory, "0000000000000000001-corrupt" + DiskEnvelopeStore.Extension);
-        await File.WriteAllTextAsync(corruptPath, corrupt);
-        var leftover = Path.Combine(directory, "0000000000000000002-half" + DiskEnvelopeStore.Extension + DiskEnvelopeStore.TemporaryExtension);
-        await File.WriteAllTextAsync(leftover, "{\"event_id\"");
+        using var store = Open(logger: _logs.CreateLogger("ErrorReporting"));
 
-        using var second = Open();
-
-        Assert.Equal(1, second.Count);
-        Assert.False(File.Exists(corruptPath));
-        Assert.False(File.Exists(leftover));
+        Assert.Equal(ids, Drain(store));
+        Assert.All(subfolders, s => Assert.True(File.Exists(Path.Combine(s, "kept.envelope"))));
+        Assert.Equal(0, _counters.DroppedTotal);
+        Assert.Empty(Warnings());
     }
 
     [Fact]
@@ -143,15 +198,21 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
     }
 
     [Fact]
-    public void Open_SecondStoreOnSameFolder_IsRefused()
+    public void Open_SecondStoreOnSameFolder_IsRefusedAndSaysAnotherProcessHoldsIt()
     {
         using var first = Open();
 
-        Assert.Null(TryOpen());
+        Assert.Null(TryOpen(logger: _logs.CreateLogger("ErrorReporting")));
+        Assert.Contains(_logs.Messages, m => m.Contains("is held by another process", StringComparison.Ordinal));
     }
 
     public void Dispose()
     {
+        if (File.Exists(Folder))
+        {
+            File.Delete(Folder);
+        }
+
         if (Directory.Exists(_root))
         {
             Directory.Delete(_root, recursive: true);
@@ -159,13 +220,18 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
     }
 
     private const string Identity = "https://sentry.invalid/api/42/envelope/|key";
+    private const string OutsideContents = "a file outside the cache";
+    private const UnixFileMode OwnerOnlyFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
-    private DiskEnvelopeStore Open(int capacity = 100)
-        => TryOpen(capacity) ?? throw new Xunit.Sdk.XunitException("The cache could not be opened.");
+    /// <summary>Gets the cache folder of <see cref="Identity"/>.</summary>
+    private string Folder => Path.Combine(_root, DiskEnvelopeStore.Hash(Identity));
 
-    private DiskEnvelopeStore? TryOpen(int capacity = 100)
+    private DiskEnvelopeStore Open(int capacity = 100, ILogger? logger = null)
+        => TryOpen(capacity, logger) ?? throw new Xunit.Sdk.XunitException("The cache could not be opened.");
+
+    private DiskEnvelopeStore? TryOpen(int capacity = 100, ILogger? logger = null)
     {
-        var store = new DiskEnvelopeStore(_root, Identity, capacity, _counters, NullLogger.Instance);
+        var store = new DiskEnvelopeStore(_root, Identity, capacity, _counters, logger ?? NullLogger.Instance);
         store.Open();
         if (store.IsOnDisk)
         {
@@ -174,6 +240,55 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
 
         store.Dispose();
         return null;
+    }
+
+    /// <summary>Leaves <paramref name="count"/> envelopes in the cache, as an earlier process would; returns their ids.</summary>
+    private List<SentryId> Seed(int count)
+    {
+        var ids = new List<SentryId>();
+        using var earlier = new DiskEnvelopeStore(_root, Identity, 100, new DeliveryCounters(TimeProvider.System), NullLogger.Instance);
+        earlier.Open();
+        for (var i = 0; i < count; i++)
+        {
+            var envelope = Envelope(i);
+            ids.Add(envelope.EventId);
+            earlier.Add(envelope);
+        }
+
+        return ids;
+    }
+
+    /// <summary>Reads and removes every waiting envelope, oldest first (each read in full), and returns their ids.</summary>
+    private static List<SentryId> Drain(DiskEnvelopeStore store)
+    {
+        var ids = new List<SentryId>();
+        while (store.Count > 0)
+        {
+            var envelope = Oldest(store);
+            Assert.NotEqual(0, envelope.Items.Length);
+            ids.Add(envelope.EventId);
+            store.Remove(envelope);
+        }
+
+        return ids;
+    }
+
+    private List<SentryId> FileIds()
+        => [.. Directory.EnumerateFiles(Folder, "*" + DiskEnvelopeStore.Extension).Order(StringComparer.Ordinal)
+            .Select(f => SentryId.Parse(Path.GetFileNameWithoutExtension(f)[^32..]))];
+
+    /// <summary>Gets a value indicating whether a folder lists an entry (a dangling link included, which <see cref="File.Exists"/> does not see).</summary>
+    private static bool EntryExists(string path)
+        => Directory.Exists(Path.GetDirectoryName(path)) && Directory.EnumerateFileSystemEntries(Path.GetDirectoryName(path)!).Contains(path);
+
+    private List<string> Warnings() => [.. _logs.Messages.Where(m => m.StartsWith("Warning:", StringComparison.Ordinal))];
+
+    private string OutsideFile()
+    {
+        var path = Path.Combine(_root, "outside", "file.txt");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, OutsideContents);
+        return path;
     }
 
     private static PendingEnvelope Oldest(DiskEnvelopeStore store)
@@ -190,6 +305,14 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
     {
         var id = SentryId.Create();
         return new(index, id, ["error"], QueueLane.Errors, room: null, Header(id), Items(index));
+    }
+
+    private static PendingEnvelope Transaction(int index)
+    {
+        var id = SentryId.Create();
+        var payload = System.Text.Encoding.UTF8.GetBytes($"{{\"transaction\":\"t{index}\"}}");
+        byte[] items = [.. System.Text.Encoding.UTF8.GetBytes($"{{\"type\":\"transaction\",\"length\":{payload.Length}}}\n"), .. payload, (byte)'\n'];
+        return new(index, id, ["transaction"], QueueLane.Bulk, room: null, Header(id), items);
     }
 
     private static byte[] Header(SentryId id) => System.Text.Encoding.UTF8.GetBytes($"{{\"sdk\":{{\"name\":\"sentry.dotnet\",\"version\":\"6.12.1\"}},\"event_id\":\"{id}\"}}");
