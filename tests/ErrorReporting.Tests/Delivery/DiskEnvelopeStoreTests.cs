@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using ErrorReporting.Delivery.Accounting;
 using ErrorReporting.Delivery.Queue;
 using ErrorReporting.Delivery.Store;
@@ -149,6 +150,57 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
         Assert.Empty(Warnings());
     }
 
+    [Theory]
+    [InlineData("directory")]
+    [InlineData("directory-with-files")]
+    [InlineData("fifo")]
+    [InlineData("symlink-to-a-file-outside")]
+    [InlineData("symlink-dangling")]
+    [InlineData("symlink-loop")]
+    public async Task Open_CraftedLockEntry_UsesTheCacheTouchesNothingOutsideAndBlamesNoOtherProcess(string kind)
+    {
+        var ids = Seed(2);
+        var outside = OutsideFile();
+        var dangling = Path.Combine(_root, "outside", "created-through-the-link");
+        var lockPath = Path.Combine(Folder, DiskEnvelopeStore.LockFileName);
+        CraftedCacheFiles.MakeLockEntry(lockPath, kind, outside, dangling);
+
+        using var store = Open(logger: _logs.CreateLogger("ErrorReporting"));
+
+        Assert.True(store.IsOnDisk);
+        Assert.Equal(ids, Drain(store));
+        Assert.Equal(OutsideContents, await File.ReadAllTextAsync(outside));
+        Assert.False(EntryExists(dangling));
+        Assert.DoesNotContain(_logs.Messages, m => m.Contains("another process", StringComparison.Ordinal));
+        Assert.Null(TryOpen());
+    }
+
+    [Theory]
+    [InlineData("symlink-to-a-file-outside")]
+    [InlineData("directory")]
+    public async Task Open_WriteProbeNameOfThisProcessTaken_UsesTheCacheAndTouchesNothingOutside(string kind)
+    {
+        // The write probe of an earlier version was .write-test-{process id}.tmp: in a container the process id is the
+        // same at every start, so a crafted entry of that name decided every start.
+        var ids = Seed(1);
+        var outside = OutsideFile();
+        var probe = Path.Combine(Folder, $".write-test-{Environment.ProcessId}{DiskEnvelopeStore.TemporaryExtension}");
+        if (kind == "directory")
+        {
+            Directory.CreateDirectory(probe);
+        }
+        else
+        {
+            File.CreateSymbolicLink(probe, outside);
+        }
+
+        using var store = Open(logger: _logs.CreateLogger("ErrorReporting"));
+
+        Assert.True(store.IsOnDisk);
+        Assert.Equal(ids, Drain(store));
+        Assert.Equal(OutsideContents, await File.ReadAllTextAsync(outside));
+    }
+
     [Fact]
     public async Task Add_BeyondCapacity_EvictsOldestAndCountsCacheOverflow()
     {
@@ -180,6 +232,106 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
         Assert.Same(inFlight, Oldest(store));
         Assert.Equal(2, store.Count);
         Assert.Equal(1, _counters.Dropped(DiscardReason.CacheOverflow));
+    }
+
+    [Fact]
+    public void Add_BeyondCapacity_EvictsTheOldestBulkEnvelopesBeforeAnyError()
+    {
+        using var store = Open(capacity: 3);
+        var added = new[] { Envelope(0), Transaction(1), Envelope(2), Transaction(3), Envelope(4), Envelope(5) };
+
+        foreach (var envelope in added)
+        {
+            store.Add(envelope);
+        }
+
+        // 3 evicts transaction 1, 4 evicts transaction 3, 5 (no bulk left) evicts the oldest error, 0.
+        Assert.Equal([added[2].EventId, added[4].EventId, added[5].EventId], Drain(store));
+        Assert.Equal(3, _counters.Dropped(DiscardReason.CacheOverflow));
+    }
+
+    [Fact]
+    public void Open_MoreFilesThanCapacity_EvictsTheOldestBulkEnvelopesFirstAndCountsCacheOverflow()
+    {
+        using (var first = Open(capacity: 10))
+        {
+            foreach (var envelope in new[] { Envelope(0), Transaction(1), Envelope(2), Transaction(3), Envelope(4) })
+            {
+                first.Add(envelope);
+            }
+        }
+
+        var kept = FileIds();
+        using var second = Open(capacity: 2);
+
+        Assert.Equal([kept[2], kept[4]], Drain(second));
+        Assert.Equal(3, _counters.Dropped(DiscardReason.CacheOverflow));
+        Assert.Equal(5, _counters.Restored);
+    }
+
+    [Fact]
+    [UnsupportedOSPlatform("windows")]
+    public void Open_FoldersMadeBeforeWithLoosePermissions_TightensThemToOwnerOnly()
+    {
+        Directory.CreateDirectory(Folder);
+        File.SetUnixFileMode(_root, (UnixFileMode)0b111_111_111);
+        File.SetUnixFileMode(Folder, (UnixFileMode)0b111_111_111);
+
+        using var store = Open(logger: _logs.CreateLogger("ErrorReporting"));
+
+        Assert.Equal(OwnerOnlyFolder, File.GetUnixFileMode(_root));
+        Assert.Equal(OwnerOnlyFolder, File.GetUnixFileMode(Folder));
+        Assert.Equal(2, _logs.Messages.Count(m => m.Contains("it was made owner-only", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    [UnsupportedOSPlatform("windows")]
+    public void Open_ReadOnlyFolderOthersCanRead_TakesTheirAccessAwayWithoutGrantingWrite()
+    {
+        Directory.CreateDirectory(Folder);
+        File.SetUnixFileMode(Folder, (UnixFileMode)0b101_101_101);
+
+        using var store = new DiskEnvelopeStore(_root, Identity, 100, _counters, NullLogger.Instance);
+        store.Open();
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserExecute, File.GetUnixFileMode(Folder));
+    }
+
+    [Fact]
+    public void Add_FolderGoneAfterOpen_KeepsEveryEnvelopeInMemoryCountsItNotCachedAndWarnsOnce()
+    {
+        using var store = Open(logger: _logs.CreateLogger("ErrorReporting"));
+        store.Add(Envelope(0));
+        Directory.Delete(Folder, recursive: true);
+        File.WriteAllText(Folder, "a file where the folder was: nothing can be created in it, not even by root");
+
+        var failed = Enumerable.Range(1, 20).Select(Envelope).ToList();
+        foreach (var envelope in failed)
+        {
+            store.Add(envelope);
+        }
+
+        Assert.Equal(20, _counters.NotCached);
+        Assert.Equal(21, store.Count);
+        Assert.Single(Warnings());
+        var waiting = new List<PendingEnvelope>();
+        store.PeekOldest(waiting, 21);
+        Assert.Equal(failed.Select(e => e.EventId), waiting.Skip(1).Select(e => e.EventId));
+        Assert.All(waiting.Skip(1), (e, i) => Assert.Equal(Items(i + 1), e.Items.ToArray()));
+
+        File.Delete(Folder);
+        Directory.CreateDirectory(Folder);
+        store.Add(Envelope(21));
+
+        Assert.Single(CacheFiles(store));
+        Assert.Contains(_logs.Messages, m => m.Contains("can be written again; 20 envelope(s)", StringComparison.Ordinal));
+        Assert.Single(Warnings());
+        foreach (var envelope in waiting)
+        {
+            store.Remove(envelope);
+        }
+
+        Assert.Equal(1, store.Count);
     }
 
     [Fact]
