@@ -28,13 +28,13 @@ public sealed class OfflineCacheFolderTests : IDisposable
 
     private string Dsn => $"http://{_server.PublicKey}@127.0.0.1:{_server.Port}/{_server.ProjectId}";
 
-    private string Folder => Path.Combine(_cache, "ErrorReporting", DiskEnvelopeStore.Hash(Dsn));
+    private string Folder => OfflineCache.Folder(_cache, Dsn);
 
     [Fact]
     public async Task Start_EveryKindOfCraftedFileInTheCache_RemovesEachCountsItAndDeliversTheRestExactlyOnce()
     {
         var kinds = s_everything;
-        var left = await LeaveInCacheAsync(3);
+        var left = await OfflineCache.LeaveAsync(Dsn, _cache, 3);
         var outside = Path.Combine(_cache, "outside.txt");
         await File.WriteAllTextAsync(outside, "outside");
         foreach (var kind in kinds)
@@ -78,7 +78,7 @@ public sealed class OfflineCacheFolderTests : IDisposable
     [InlineData("symlink-loop")]
     public async Task Start_CraftedLockEntry_UsesTheCacheBlamesNoOtherProcessAndDeliversWhatWasLeftOnce(string kind)
     {
-        var left = await LeaveInCacheAsync(2);
+        var left = await OfflineCache.LeaveAsync(Dsn, _cache, 2);
         var outside = Path.Combine(_cache, "outside.txt");
         await File.WriteAllTextAsync(outside, "outside");
         var dangling = Path.Combine(_cache, "created-through-the-link");
@@ -132,7 +132,7 @@ public sealed class OfflineCacheFolderTests : IDisposable
                 errors.Add(earlier.Message($"error {i}").ToString());
             }
 
-            await Wait.UntilAsync(() => CacheFiles().Count == 6, "six envelopes in the cache");
+            await Wait.UntilAsync(() => OfflineCache.Files(_cache).Count == 6, "six envelopes in the cache");
         }
 
         await using var server = await SentryTestServer.StartAsync(_server);
@@ -164,15 +164,6 @@ public sealed class OfflineCacheFolderTests : IDisposable
         configure?.Invoke(o);
     });
 
-    /// <summary>Reports while nothing listens and stops: what an earlier process leaves. Returns the ids, sorted.</summary>
-    private async Task<List<string>> LeaveInCacheAsync(int count)
-    {
-        await using var earlier = Start();
-        var ids = Enumerable.Range(0, count).Select(i => earlier.Message($"left {i}").ToString()).Order().ToList();
-        await Wait.UntilAsync(() => CacheFiles().Count == count, $"{count} envelopes in the cache");
-        return ids;
-    }
-
     /// <summary>Starts again on the same folder: nothing is left to send, and nothing is sent.</summary>
     private async Task AssertNextStartSendsNothingAsync(SentryTestServer server)
     {
@@ -183,9 +174,6 @@ public sealed class OfflineCacheFolderTests : IDisposable
         Assert.Equal(0, next.Counters.Restored);
         Assert.Equal(0, next.Counters.DroppedTotal);
         Assert.Equal(events, server.Events.Count);
-        Assert.Empty(CacheFiles());
+        Assert.Empty(OfflineCache.Files(_cache));
     }
-
-    private List<string> CacheFiles()
-        => Directory.Exists(Folder) ? [.. Directory.EnumerateFiles(Folder, "*" + DiskEnvelopeStore.Extension)] : [];
 }

@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using ErrorReporting.Delivery.Sending;
 using ErrorReporting.Delivery.Store;
 using ErrorReporting.Testing;
@@ -8,12 +9,16 @@ namespace ErrorReporting.Tests.Delivery;
 /// <summary>
 /// The offline cache across real processes: a process killed with SIGKILL loses nothing it had persisted, and the
 /// next process with the same cache directory delivers it (what it restores is sent one envelope at a time, 100 ms
-/// apart: 200 envelopes take 20 s).
+/// apart: 200 envelopes take 20 s). A folder the process cannot write and a disk it cannot fill are the operating
+/// system's own refusals (<see cref="ChildConfinement"/>), met by a real child process.
 /// </summary>
 public sealed class OfflineCacheTests : IDisposable
 {
     private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(90);
     private readonly string _cache = Path.Combine(Path.GetTempPath(), "errorreporting-cache-tests", Guid.NewGuid().ToString("N"));
+
+    /// <summary>What a confined child needs of its own (a copy of the app, a home), beside the cache.</summary>
+    private readonly string _child = Path.Combine(Path.GetTempPath(), "errorreporting-cache-tests", Guid.NewGuid().ToString("N") + "-child");
 
     [Fact]
     public async Task Kill_WhileServerDown_NextProcessDeliversAllTwoHundredExactlyOnce()
@@ -71,11 +76,93 @@ public sealed class OfflineCacheTests : IDisposable
         Assert.Empty(CacheFiles());
     }
 
+    /// <summary>
+    /// The case, tried as a new user would, through the public API in a real process: one crafted file in the
+    /// cache (an item length that is a JSON string, which used to end the engine's start) neither makes the engine give up
+    /// its cache nor is blamed on another process; the rest is delivered exactly once at the first start, and the
+    /// second start finds nothing to send.
+    /// </summary>
+    [Fact]
+    public async Task Start_OneCraftedFileInTheCache_DeliversTheRestOnceCountsItAndKeepsUsingTheCacheAtEveryStart()
+    {
+        var options = new SentryTestServerOptions { Port = LoopbackPort.Free(), PublicKey = new string('5', 32) };
+        var dsn = $"http://{options.PublicKey}@127.0.0.1:{options.Port}/{options.ProjectId}";
+        var left = await OfflineCache.LeaveAsync(dsn, _cache, 3);
+        CraftedCacheFiles.Write(Path.Combine(OfflineCache.Folder(_cache, dsn), "0000000000000000001-crafted" + DiskEnvelopeStore.Extension), "length-string");
+        await using var server = await SentryTestServer.StartAsync(options);
+
+        var reported = new List<string>();
+        foreach (var (restored, removed) in new[] { (3, 1), (0, 0) })
+        {
+            using var child = ChildProcess.Start("report-and-flush", Environment(dsn), "1", "--log");
+            await child.WaitForExitAsync(s_bound);
+
+            Assert.Contains("flushed:True", child.Output);
+            Assert.Contains($"meter:errorreporting.envelopes.restored={restored}", child.Output);
+            Assert.Contains($"meter:errorreporting.envelopes.dropped:internal_sdk_error={removed}", child.Output);
+            Assert.DoesNotContain(child.Output, l => l.Contains("another process", StringComparison.Ordinal) || l.Contains("in memory", StringComparison.Ordinal));
+            reported.AddRange(child.ReportedIds);
+        }
+
+        Assert.Equal(left.Concat(reported).Order(), server.Events.Select(e => e.EventId).Order());
+        Assert.Empty(CacheFiles());
+    }
+
+    /// <summary>
+    /// A cache folder that can be read but not written (mode 0500, its owner the child's user): its envelopes could be
+    /// sent but never deleted, so every start would send them again. None of them is sent, at the first start or the
+    /// second, each start says how many are left unsent, and new reports are delivered from memory. Permission bits
+    /// bind the child (<see cref="ChildConfinement.AsUnprivilegedUser"/>: as root, it runs as nobody).
+    /// </summary>
+    [Fact]
+    [UnsupportedOSPlatform("windows")]
+    public async Task Start_CacheFolderReadableNotWritable_SendsNoneOfItsEnvelopesAtAnyStartAndDeliversNewReportsFromMemory()
+    {
+        var options = new SentryTestServerOptions { Port = LoopbackPort.Free(), PublicKey = new string('6', 32) };
+        var dsn = $"http://{options.PublicKey}@127.0.0.1:{options.Port}/{options.ProjectId}";
+        var left = await OfflineCache.LeaveAsync(dsn, _cache, 3);
+        var files = CacheFiles().Order().ToList();
+        var confinement = ChildConfinement.AsUnprivilegedUser(_child);
+        confinement.GiveToChild(_cache);
+        File.SetUnixFileMode(OfflineCache.Folder(_cache, dsn), UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        await using var server = await SentryTestServer.StartAsync(options);
+
+        var reported = new List<string>();
+        for (var start = 0; start < 2; start++)
+        {
+            using var child = ChildProcess.Start("report-and-flush", Environment(dsn), confinement, "2", "--log");
+            await child.WaitForExitAsync(s_bound);
+
+            Assert.Contains("flushed:True", child.Output);
+            Assert.Single(child.Output, l => l.StartsWith("log:Warning:", StringComparison.Ordinal)
+                && l.Contains("cannot be written", StringComparison.Ordinal) && l.Contains("The 3 envelope(s) in it are left unsent", StringComparison.Ordinal));
+            Assert.Contains("meter:errorreporting.envelopes.restored=0", child.Output);
+            reported.AddRange(child.ReportedIds);
+        }
+
+        Assert.Equal(4, reported.Count);
+        Assert.Equal(reported.Order(), server.Events.Select(e => e.EventId).Order());
+        Assert.DoesNotContain(server.Events, e => left.Contains(e.EventId!));
+        Assert.Equal(files, CacheFiles().Order());
+    }
+
     public void Dispose()
     {
-        if (Directory.Exists(_cache))
+        foreach (var folder in new[] { _cache, _child })
         {
-            Directory.Delete(_cache, recursive: true);
+            if (Directory.Exists(folder))
+            {
+                if (!OperatingSystem.IsWindows())
+                {
+                    // A test made a folder read-only: its owner (the test's user, unless root gave it away) may write again.
+                    foreach (var inner in Directory.EnumerateDirectories(folder, "*", SearchOption.AllDirectories))
+                    {
+                        File.SetUnixFileMode(inner, File.GetUnixFileMode(inner) | UnixFileMode.UserWrite);
+                    }
+                }
+
+                Directory.Delete(folder, recursive: true);
+            }
         }
     }
 
@@ -86,6 +173,5 @@ public sealed class OfflineCacheTests : IDisposable
         ["Sentry__ShutdownTimeout"] = "00:00:00",
     };
 
-    private List<string> CacheFiles()
-        => Directory.Exists(_cache) ? [.. Directory.EnumerateFiles(_cache, "*" + DiskEnvelopeStore.Extension, SearchOption.AllDirectories)] : [];
+    private List<string> CacheFiles() => OfflineCache.Files(_cache);
 }
