@@ -146,6 +146,35 @@ public sealed class OfflineCacheTests : IDisposable
         Assert.Equal(files, CacheFiles().Order());
     }
 
+    /// <summary>
+    /// A disk that fills up: no file of the child can grow beyond 1 KiB (<see cref="ChildConfinement.WithFileSizeLimit"/>),
+    /// so every envelope (a 4 KiB message) fails part-way through its write, as on a full disk. Faithful where it
+    /// matters: the kernel refuses the write, a partial temporary file is left behind by the failed write, and the
+    /// process goes on; only the error differs (EFBIG, which .NET throws as ArgumentOutOfRangeException, where a full
+    /// disk gives ENOSPC, an IOException, which the store tests meet). No temporary file is left, every report is
+    /// delivered once from memory, each is counted not_cached, and one warning says so.
+    /// </summary>
+    [Fact]
+    public async Task Report_EveryCacheWriteFailsPartWay_DeliversEachReportOnceLeavesNoTemporaryFileCountsNotCachedAndWarnsOnce()
+    {
+        await using var server = await SentryTestServer.StartAsync();
+        var confinement = ChildConfinement.WithFileSizeLimit(_child, kib: 1);
+
+        using var child = ChildProcess.Start("report-and-flush", Environment(server.Dsn), confinement, "20", "4096", "--log");
+        await child.WaitForExitAsync(s_bound);
+
+        Assert.Contains("flushed:True", child.Output);
+        Assert.Equal(20, child.ReportedIds.Count);
+        Assert.Equal(child.ReportedIds.Order(), server.Events.Select(e => e.EventId).Order());
+        Assert.Contains("meter:errorreporting.envelopes.not_cached=20", child.Output);
+        Assert.Contains(child.Output, l => l.StartsWith("meter:errorreporting.envelopes.dropped:", StringComparison.Ordinal));
+        Assert.DoesNotContain(child.Output, l => l.StartsWith("meter:errorreporting.envelopes.dropped:", StringComparison.Ordinal) && !l.EndsWith("=0", StringComparison.Ordinal));
+        var warning = Assert.Single(child.Output, l => l.StartsWith("log:Warning:", StringComparison.Ordinal));
+        Assert.Contains("Writing to the offline cache", warning, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFiles(_cache, "*" + DiskEnvelopeStore.TemporaryExtension, SearchOption.AllDirectories));
+        Assert.Empty(CacheFiles());
+    }
+
     public void Dispose()
     {
         foreach (var folder in new[] { _cache, _child })

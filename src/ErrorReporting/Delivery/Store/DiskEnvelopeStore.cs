@@ -25,8 +25,8 @@ namespace ErrorReporting.Delivery.Store;
 /// aside the same way (a link is never followed out of the folder);</item>
 /// <item>a folder that can be read but not written is not used (its envelopes could be sent but never deleted, so
 /// every start would send them again); the process keeps its envelopes in memory and says so;</item>
-/// <item>a write that fails (a full disk) leaves no temporary file; the envelope stays in memory, counted as not
-/// cached, with one warning per run of failures;</item>
+/// <item>a write that fails (a full disk, a file-size limit) leaves no temporary file; the envelope stays in memory,
+/// counted as not cached, with one warning per run of failures;</item>
 /// <item>a folder others can access is tightened to owner-only (its owner's own access unchanged), or a warning says
 /// it could not be.</item>
 /// </list>
@@ -250,9 +250,11 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
                 _failedWrites = 0;
             }
         }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException)
         {
-            // A full disk or a folder that became read-only: the envelope stays in memory, sent by this process.
+            // A full disk (IOException), a folder that became read-only (UnauthorizedAccessException) or a limit on the
+            // size of the process's files (EFBIG, which .NET throws as ArgumentOutOfRangeException): the envelope stays in
+            // memory, sent by this process.
             TryDelete(temporary);
             _counters.NotCachedOne();
             if (_failedWrites++ == 0)
