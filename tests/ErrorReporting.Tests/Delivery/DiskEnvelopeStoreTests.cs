@@ -13,6 +13,9 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
     private readonly string _root = Path.Combine(Path.GetTempPath(), "errorreporting-tests", Guid.NewGuid().ToString("N"));
     private readonly DeliveryCounters _counters = new(TimeProvider.System);
     private readonly ListLoggerProvider _logs = new();
+    private readonly ILogger _logger;
+
+    public DiskEnvelopeStoreTests() => _logger = _logs.CreateLogger("ErrorReporting");
 
     [Fact]
     public async Task Add_Envelope_WritesOwnerOnlyFileAndDeletesItOnRemove()
@@ -72,63 +75,23 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
     }
 
     [Theory]
-    [InlineData("length-int64-max")]
-    [InlineData("length-negative")]
-    [InlineData("length-1e30")]
-    [InlineData("length-string")]
-    [InlineData("length-past-the-end")]
-    [InlineData("item-longer-than-its-length")]
-    [InlineData("header-trailing-garbage")]
-    [InlineData("item-header-trailing-garbage")]
-    [InlineData("header-array")]
-    [InlineData("event-id-invalid")]
-    [InlineData("event-id-invalid-utf8")]
-    [InlineData("item-type-invalid-utf8")]
-    [InlineData("item-type-number")]
-    [InlineData("deep-nesting")]
-    [InlineData("binary-junk")]
-    [InlineData("empty")]
-    [InlineData("header-only")]
-    [InlineData("truncated")]
-    [InlineData("over-200-mib")]
-    public async Task Open_CraftedFile_IsRemovedCountedAndTheRestRestored(string kind)
-    {
-        var ids = Seed(2);
-        var crafted = Path.Combine(Folder, "0000000000000000001-crafted" + DiskEnvelopeStore.Extension);
-        CraftedCacheFiles.Write(crafted, kind);
-
-        using var store = Open(logger: _logs.CreateLogger("ErrorReporting"));
-
-        Assert.True(store.IsOnDisk);
-        Assert.Equal(ids, Drain(store));
-        Assert.False(File.Exists(crafted));
-        Assert.Equal(1, _counters.Dropped(DiscardReason.InternalSdkError));
-        Assert.Equal(2, _counters.Restored);
-        Assert.Single(Warnings());
-        Assert.DoesNotContain(_logs.Messages, m => m.Contains("another process", StringComparison.Ordinal));
-    }
-
-    [Theory]
-    [InlineData("fifo")]
-    [InlineData("symlink-to-a-file-outside")]
-    [InlineData("symlink-dangling")]
-    [InlineData("symlink-loop")]
-    [InlineData("foreign-file")]
-    [InlineData("tmp-leftover")]
-    public async Task Open_ForeignEntry_IsRemovedCountedAndTheRestRestored(string kind)
+    [MemberData(nameof(CraftedCacheFiles.EveryEntry), MemberType = typeof(CraftedCacheFiles))]
+    public async Task Open_CraftedOrForeignEntry_IsRemovedCountedAndTheRestRestored(string kind)
     {
         var ids = Seed(2);
         var outside = OutsideFile();
         var entry = CraftedCacheFiles.MakeEntry(Folder, kind, outside);
 
-        using var store = Open(logger: _logs.CreateLogger("ErrorReporting"));
+        using var store = Open(logger: _logger);
 
         Assert.True(store.IsOnDisk);
         Assert.Equal(ids, Drain(store));
         Assert.False(EntryExists(entry));
         Assert.Equal(OutsideContents, await File.ReadAllTextAsync(outside));
         Assert.Equal(1, _counters.Dropped(DiscardReason.InternalSdkError));
+        Assert.Equal(2, _counters.Restored);
         Assert.Single(Warnings());
+        Assert.DoesNotContain(_logs.Messages, m => m.Contains("another process", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -142,7 +105,7 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
             await File.WriteAllTextAsync(Path.Combine(subfolder, "kept.envelope"), "not read");
         }
 
-        using var store = Open(logger: _logs.CreateLogger("ErrorReporting"));
+        using var store = Open(logger: _logger);
 
         Assert.Equal(ids, Drain(store));
         Assert.All(subfolders, s => Assert.True(File.Exists(Path.Combine(s, "kept.envelope"))));
@@ -151,26 +114,19 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
     }
 
     [Theory]
-    [InlineData("directory")]
-    [InlineData("directory-with-files")]
-    [InlineData("fifo")]
-    [InlineData("symlink-to-a-file-outside")]
-    [InlineData("symlink-dangling")]
-    [InlineData("symlink-loop")]
+    [MemberData(nameof(CraftedCacheFiles.EveryLockEntry), MemberType = typeof(CraftedCacheFiles))]
     public async Task Open_CraftedLockEntry_UsesTheCacheTouchesNothingOutsideAndBlamesNoOtherProcess(string kind)
     {
         var ids = Seed(2);
         var outside = OutsideFile();
-        var dangling = Path.Combine(_root, "outside", "created-through-the-link");
-        var lockPath = Path.Combine(Folder, DiskEnvelopeStore.LockFileName);
-        CraftedCacheFiles.MakeLockEntry(lockPath, kind, outside, dangling);
+        CraftedCacheFiles.MakeLockEntry(Path.Combine(Folder, DiskEnvelopeStore.LockFileName), kind, outside);
 
-        using var store = Open(logger: _logs.CreateLogger("ErrorReporting"));
+        using var store = Open(logger: _logger);
 
         Assert.True(store.IsOnDisk);
         Assert.Equal(ids, Drain(store));
         Assert.Equal(OutsideContents, await File.ReadAllTextAsync(outside));
-        Assert.False(EntryExists(dangling));
+        Assert.False(EntryExists(CraftedCacheFiles.DanglingTarget(outside)));
         Assert.DoesNotContain(_logs.Messages, m => m.Contains("another process", StringComparison.Ordinal));
         Assert.Null(TryOpen());
     }
@@ -194,7 +150,7 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
             File.CreateSymbolicLink(probe, outside);
         }
 
-        using var store = Open(logger: _logs.CreateLogger("ErrorReporting"));
+        using var store = Open(logger: _logger);
 
         Assert.True(store.IsOnDisk);
         Assert.Equal(ids, Drain(store));
@@ -277,7 +233,7 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
         File.SetUnixFileMode(_root, (UnixFileMode)0b111_111_111);
         File.SetUnixFileMode(Folder, (UnixFileMode)0b111_111_111);
 
-        using var store = Open(logger: _logs.CreateLogger("ErrorReporting"));
+        using var store = Open(logger: _logger);
 
         Assert.Equal(OwnerOnlyFolder, File.GetUnixFileMode(_root));
         Assert.Equal(OwnerOnlyFolder, File.GetUnixFileMode(Folder));
@@ -300,7 +256,7 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
     [Fact]
     public void Add_FolderGoneAfterOpen_KeepsEveryEnvelopeInMemoryCountsItNotCachedAndWarnsOnce()
     {
-        using var store = Open(logger: _logs.CreateLogger("ErrorReporting"));
+        using var store = Open(logger: _logger);
         store.Add(Envelope(0));
         Directory.Delete(Folder, recursive: true);
         File.WriteAllText(Folder, "a file where the folder was: nothing can be created in it, not even by root");
@@ -354,7 +310,7 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
     {
         using var first = Open();
 
-        Assert.Null(TryOpen(logger: _logs.CreateLogger("ErrorReporting")));
+        Assert.Null(TryOpen(logger: _logger));
         Assert.Contains(_logs.Messages, m => m.Contains("is held by another process", StringComparison.Ordinal));
     }
 

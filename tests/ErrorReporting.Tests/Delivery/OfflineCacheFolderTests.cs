@@ -17,15 +17,6 @@ public sealed class OfflineCacheFolderTests : IDisposable
     private readonly string _cache = Path.Combine(Path.GetTempPath(), "errorreporting-folder-tests", Guid.NewGuid().ToString("N"));
     private readonly SentryTestServerOptions _server = new() { Port = LoopbackPort.Free(), PublicKey = new string('9', 32) };
 
-    /// <summary>Every crafted content and foreign entry of the store tests.</summary>
-    private static readonly string[] s_everything =
-    [
-        "length-int64-max", "length-negative", "length-1e30", "length-string", "length-past-the-end", "item-longer-than-its-length",
-        "header-trailing-garbage", "item-header-trailing-garbage", "header-array", "event-id-invalid", "event-id-invalid-utf8",
-        "item-type-invalid-utf8", "item-type-number", "deep-nesting", "binary-junk", "empty", "header-only", "truncated",
-        "over-200-mib", "fifo", "symlink-to-a-file-outside", "symlink-dangling", "symlink-loop", "foreign-file", "tmp-leftover",
-    ];
-
     private string Dsn => $"http://{_server.PublicKey}@127.0.0.1:{_server.Port}/{_server.ProjectId}";
 
     private string Folder => OfflineCache.Folder(_cache, Dsn);
@@ -33,7 +24,7 @@ public sealed class OfflineCacheFolderTests : IDisposable
     [Fact]
     public async Task Start_EveryKindOfCraftedFileInTheCache_RemovesEachCountsItAndDeliversTheRestExactlyOnce()
     {
-        var kinds = s_everything;
+        string[] kinds = [.. CraftedCacheFiles.ContentKinds, .. CraftedCacheFiles.ForeignKinds];
         var left = await OfflineCache.LeaveAsync(Dsn, _cache, 3);
         var outside = Path.Combine(_cache, "outside.txt");
         await File.WriteAllTextAsync(outside, "outside");
@@ -70,19 +61,13 @@ public sealed class OfflineCacheFolderTests : IDisposable
     }
 
     [Theory]
-    [InlineData("directory")]
-    [InlineData("directory-with-files")]
-    [InlineData("fifo")]
-    [InlineData("symlink-to-a-file-outside")]
-    [InlineData("symlink-dangling")]
-    [InlineData("symlink-loop")]
+    [MemberData(nameof(CraftedCacheFiles.EveryLockEntry), MemberType = typeof(CraftedCacheFiles))]
     public async Task Start_CraftedLockEntry_UsesTheCacheBlamesNoOtherProcessAndDeliversWhatWasLeftOnce(string kind)
     {
         var left = await OfflineCache.LeaveAsync(Dsn, _cache, 2);
         var outside = Path.Combine(_cache, "outside.txt");
         await File.WriteAllTextAsync(outside, "outside");
-        var dangling = Path.Combine(_cache, "created-through-the-link");
-        CraftedCacheFiles.MakeLockEntry(Path.Combine(Folder, DiskEnvelopeStore.LockFileName), kind, outside, dangling);
+        CraftedCacheFiles.MakeLockEntry(Path.Combine(Folder, DiskEnvelopeStore.LockFileName), kind, outside);
 
         await using var server = await SentryTestServer.StartAsync(_server);
         await using (var harness = Start())
@@ -95,7 +80,7 @@ public sealed class OfflineCacheFolderTests : IDisposable
         }
 
         Assert.Equal("outside", await File.ReadAllTextAsync(outside));
-        Assert.False(File.Exists(dangling));
+        Assert.False(File.Exists(CraftedCacheFiles.DanglingTarget(outside)));
         await AssertNextStartSendsNothingAsync(server);
     }
 

@@ -8,7 +8,30 @@ namespace ErrorReporting.Tests.Infrastructure;
 /// </summary>
 internal static class CraftedCacheFiles
 {
+    /// <summary>The kinds of <see cref="Contents(string)"/>: files that only look like an envelope.</summary>
+    public static readonly string[] ContentKinds =
+    [
+        "length-int64-max", "length-negative", "length-1e30", "length-string", "length-past-the-end", "item-longer-than-its-length",
+        "header-trailing-garbage", "item-header-trailing-garbage", "header-array", "event-id-invalid", "event-id-invalid-utf8",
+        "item-type-invalid-utf8", "item-type-number", "deep-nesting", "binary-junk", "empty", "header-only", "truncated", "over-200-mib",
+    ];
+
+    /// <summary>The kinds of <see cref="MakeEntry"/> beyond the contents: entries that are not envelope files.</summary>
+    public static readonly string[] ForeignKinds = ["fifo", "symlink-to-a-file-outside", "symlink-dangling", "symlink-loop", "foreign-file", "tmp-leftover"];
+
+    /// <summary>The kinds of <see cref="MakeLockEntry"/>.</summary>
+    public static readonly string[] LockKinds = ["directory", "directory-with-files", "fifo", "symlink-to-a-file-outside", "symlink-dangling", "symlink-loop"];
+
     private const string Id = "0123456789abcdef0123456789abcdef";
+
+    /// <summary>Gets every kind of <see cref="MakeEntry"/>, for a theory.</summary>
+    public static TheoryData<string> EveryEntry => new([.. ContentKinds, .. ForeignKinds]);
+
+    /// <summary>Gets every kind of <see cref="MakeLockEntry"/>, for a theory.</summary>
+    public static TheoryData<string> EveryLockEntry => new(LockKinds);
+
+    /// <summary>Gets the path a dangling link points to: beside <paramref name="outside"/>, in a folder that exists, so that following the link would create it.</summary>
+    public static string DanglingTarget(string outside) => Path.Combine(Path.GetDirectoryName(outside)!, "created-through-the-link");
 
     /// <summary>Writes a file with the contents of <paramref name="kind"/>.</summary>
     public static void Write(string path, string kind)
@@ -50,26 +73,15 @@ internal static class CraftedCacheFiles
     };
 
     /// <summary>
-    /// Makes an entry of <paramref name="kind"/> in <paramref name="folder"/> (sorting before any envelope file) and
-    /// returns its path; <paramref name="outside"/> is a regular file outside the cache that links point to.
+    /// Makes an entry of <paramref name="kind"/> (<see cref="ContentKinds"/>, <see cref="ForeignKinds"/>) in
+    /// <paramref name="folder"/>, sorting before any envelope file, and returns its path; <paramref name="outside"/> is a
+    /// regular file outside the cache that links point to.
     /// </summary>
     public static string MakeEntry(string folder, string kind, string outside)
     {
         var path = Path.Combine(folder, "0000000000000000001-" + kind + ".envelope");
         switch (kind)
         {
-            case "fifo":
-                UnixFiles.MakeFifo(path);
-                break;
-            case "symlink-to-a-file-outside":
-                File.CreateSymbolicLink(path, outside);
-                break;
-            case "symlink-dangling":
-                File.CreateSymbolicLink(path, Path.Combine(Path.GetDirectoryName(outside)!, "missing", "file"));
-                break;
-            case "symlink-loop":
-                File.CreateSymbolicLink(path, path);
-                break;
             case "foreign-file":
                 path = Path.Combine(folder, "notes.txt");
                 File.WriteAllText(path, "my notes");
@@ -79,43 +91,53 @@ internal static class CraftedCacheFiles
                 File.WriteAllText(path, "{\"event_id\"");
                 break;
             default:
-                Write(path, kind);
+                if (!TryMakeSpecial(path, kind, outside))
+                {
+                    Write(path, kind);
+                }
+
                 break;
         }
 
         return path;
     }
 
-    /// <summary>
-    /// Makes the cache's lock entry (replacing the file) something other than a regular file; <paramref name="dangling"/> is a path outside
-    /// the cache, in a folder that exists, that a dangling link points to.
-    /// </summary>
-    public static void MakeLockEntry(string path, string kind, string outside, string dangling)
+    /// <summary>Makes the cache's lock entry (<paramref name="path"/>, replacing the file there) an entry of <paramref name="kind"/> (<see cref="LockKinds"/>).</summary>
+    public static void MakeLockEntry(string path, string kind, string outside)
     {
         File.Delete(path);
+        if (!TryMakeSpecial(path, kind, outside))
+        {
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "No such lock entry.");
+        }
+    }
+
+    /// <summary>Makes an entry that is not a regular file: a folder, a FIFO or a link.</summary>
+    private static bool TryMakeSpecial(string path, string kind, string outside)
+    {
         switch (kind)
         {
             case "directory":
                 Directory.CreateDirectory(path);
-                break;
+                return true;
             case "directory-with-files":
                 Directory.CreateDirectory(path);
                 File.WriteAllText(Path.Combine(path, "inside"), "kept");
-                break;
+                return true;
             case "fifo":
                 UnixFiles.MakeFifo(path);
-                break;
+                return true;
             case "symlink-to-a-file-outside":
                 File.CreateSymbolicLink(path, outside);
-                break;
+                return true;
             case "symlink-dangling":
-                File.CreateSymbolicLink(path, dangling);
-                break;
+                File.CreateSymbolicLink(path, DanglingTarget(outside));
+                return true;
             case "symlink-loop":
                 File.CreateSymbolicLink(path, path);
-                break;
+                return true;
             default:
-                throw new ArgumentOutOfRangeException(nameof(kind), kind, "No such lock entry.");
+                return false;
         }
     }
 
