@@ -97,7 +97,7 @@ public sealed class OfflineCacheTests : IDisposable
             using var child = ChildProcess.Start("report-and-flush", Environment(dsn), "1", "--log");
             await child.WaitForExitAsync(s_bound);
 
-            Assert.Contains("flushed:True", child.Output);
+            AssertFlushed(child);
             Assert.Contains($"meter:errorreporting.envelopes.restored={restored}", child.Output);
             Assert.Contains($"meter:errorreporting.envelopes.dropped:internal_sdk_error={removed}", child.Output);
             Assert.DoesNotContain(child.Output, l => l.Contains("another process", StringComparison.Ordinal) || l.Contains("in memory", StringComparison.Ordinal));
@@ -133,7 +133,7 @@ public sealed class OfflineCacheTests : IDisposable
             using var child = ChildProcess.Start("report-and-flush", Environment(dsn), confinement, "2", "--log");
             await child.WaitForExitAsync(s_bound);
 
-            Assert.Contains("flushed:True", child.Output);
+            AssertFlushed(child);
             Assert.Single(child.Output, l => l.StartsWith("log:Warning:", StringComparison.Ordinal)
                 && l.Contains("cannot be written", StringComparison.Ordinal) && l.Contains("The 3 envelope(s) in it are left unsent", StringComparison.Ordinal));
             Assert.Contains("meter:errorreporting.envelopes.restored=0", child.Output);
@@ -163,7 +163,7 @@ public sealed class OfflineCacheTests : IDisposable
         using var child = ChildProcess.Start("report-and-flush", Environment(server.Dsn), confinement, "20", "4096", "--log");
         await child.WaitForExitAsync(s_bound);
 
-        Assert.Contains("flushed:True", child.Output);
+        AssertFlushed(child);
         Assert.Equal(20, child.ReportedIds.Count);
         Assert.Equal(child.ReportedIds.Order(), server.Events.Select(e => e.EventId).Order());
         Assert.Contains("meter:errorreporting.envelopes.not_cached=20", child.Output);
@@ -201,6 +201,10 @@ public sealed class OfflineCacheTests : IDisposable
         ["Sentry__CacheDirectoryPath"] = _cache,
         ["Sentry__ShutdownTimeout"] = "00:00:00",
     };
+
+    /// <summary>Asserts the child flushed; otherwise shows all it wrote (a confined child that could not start says why on standard error).</summary>
+    private static void AssertFlushed(ChildProcess child)
+        => Assert.True(child.Output.Contains("flushed:True"), $"The child did not flush (exit code {child.ExitCode}):\n{string.Join('\n', child.Output)}\n{child.ErrorOutput}");
 
     private List<string> CacheFiles() => OfflineCache.Files(_cache);
 }
