@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using ErrorReporting;
 using Microsoft.AspNetCore.Builder;
@@ -5,18 +6,21 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
-// Usage: ErrorReporting.CrashApp <mode> [count] [--host] [--use-sentry] [--no-hooks]
+// Usage: ErrorReporting.CrashApp <mode> [count] [--host] [--use-sentry] [--no-hooks] [--log]
 //   The DSN comes from SENTRY_DSN (read by the SDK); options from Sentry__* environment variables (the "Sentry" section).
 //   --host        the generic host: the hosted service initialises the SDK when the host starts.
 //   --use-sentry  an ASP.NET Core app with UseSentry() beside AddErrorReporting(): the SDK is initialised once, by UseSentry.
 //   (neither)     a plain ServiceProvider: resolving IErrorReporter initialises the SDK and its integrations.
 //   --no-hooks    do not set up error reporting at all (the control run: how the process dies without the library).
+//   --log         (plain ServiceProvider) ErrorReporting's log on standard output, one "log:<level>:<message>" line each.
 // Prints "ready" once error reporting is set up, and report ids as "id:<event id>".
 var mode = args.Length > 0 ? args[0] : "main-crash";
 var useHost = args.Contains("--host");
 var useSentry = args.Contains("--use-sentry");
 var noHooks = args.Contains("--no-hooks");
+var log = args.Contains("--log");
 
 IHost? host = null;
 IErrorReporter? reporter = null;
@@ -44,7 +48,13 @@ if (!noHooks)
     }
     else
     {
-        var provider = new ServiceCollection().AddErrorReporting(configuration).BuildServiceProvider();
+        var services = new ServiceCollection();
+        if (log)
+        {
+            services.AddLogging(b => b.AddProvider(new LineLoggerProvider()));
+        }
+
+        var provider = services.AddErrorReporting(configuration).BuildServiceProvider();
         reporter = provider.GetRequiredService<IErrorReporter>();
     }
 }
@@ -106,6 +116,20 @@ switch (mode)
         new ManualResetEventSlim().Wait();
         break;
 
+    case "report-and-flush":
+        // Reports N messages (argument 2) of at least M characters (argument 3, default 0), flushes, and prints the
+        // ErrorReporting meter ("meter:<instrument>[:<reason>]=<value>").
+        var reports = int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture);
+        var padding = args.Length > 2 && int.TryParse(args[2], System.Globalization.CultureInfo.InvariantCulture, out var size) ? new string('x', size) : "";
+        for (var i = 0; i < reports; i++)
+        {
+            Console.WriteLine("id:" + reporter!.ReportMessage($"report {i} {padding}"));
+        }
+
+        Console.WriteLine("flushed:" + await reporter!.FlushAsync(TimeSpan.FromSeconds(30)));
+        Meters.Print();
+        return 0;
+
     case "deliver-cache":
         // Starts with the offline cache an earlier process left and delivers it.
         Console.WriteLine("flushed:" + await reporter!.FlushAsync(TimeSpan.FromSeconds(60)));
@@ -120,6 +144,61 @@ switch (mode)
 }
 
 return 3; // not reached in crash modes
+
+/// <summary>Prints the ErrorReporting meter's instruments as they are now.</summary>
+internal static class Meters
+{
+    public static void Print()
+    {
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "ErrorReporting")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            string? reason = null;
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "reason")
+                {
+                    reason = tag.Value as string;
+                }
+            }
+
+            Console.WriteLine($"meter:{instrument.Name}{(reason is null ? "" : ":" + reason)}={value}");
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+    }
+}
+
+/// <summary>Writes every log message on one line of standard output: <c>log:&lt;level&gt;:&lt;message&gt;</c>.</summary>
+internal sealed class LineLoggerProvider : ILoggerProvider
+{
+    public ILogger CreateLogger(string categoryName) => new LineLogger();
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class LineLogger : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var text = formatter(state, exception) + (exception is null ? "" : $" ({exception.GetType().Name}: {exception.Message})");
+            Console.WriteLine($"log:{logLevel}:{text.ReplaceLineEndings(" ")}");
+        }
+    }
+}
 
 internal static class Crashes
 {

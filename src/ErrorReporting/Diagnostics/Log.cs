@@ -88,7 +88,7 @@ internal static partial class Log
     [LoggerMessage(18, LogLevel.Debug, "The offline cache file {Path} was removed: {Problem}.")]
     public static partial void CacheFileRemoved(ILogger logger, string path, string problem);
 
-    [LoggerMessage(30, LogLevel.Warning, "{Count} file(s) in the offline cache {Directory} were not readable envelopes and were removed (internal_sdk_error); the first: {First}.")]
+    [LoggerMessage(30, LogLevel.Warning, "{Count} file(s) in the offline cache {Directory} were not readable envelopes and were removed or set aside (internal_sdk_error); the first: {First}.")]
     public static partial void CacheFilesRemoved(ILogger logger, int count, string directory, string first);
 
     [LoggerMessage(31, LogLevel.Information, "The offline cache folder {Directory} could be read by other users; it was made owner-only.")]

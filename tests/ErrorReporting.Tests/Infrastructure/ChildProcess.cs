@@ -28,18 +28,22 @@ internal sealed class ChildProcess : IDisposable
     public IReadOnlyList<string> ReportedIds => [.. Output.Where(l => l.StartsWith("id:", StringComparison.Ordinal)).Select(l => l[3..])];
 
     public static ChildProcess Start(string mode, IReadOnlyDictionary<string, string?> environment, params string[] flags)
+        => Start(mode, environment, confinement: null, flags);
+
+    /// <summary>Starts the child with a <paramref name="confinement"/> (another user, a file-size limit).</summary>
+    public static ChildProcess Start(string mode, IReadOnlyDictionary<string, string?> environment, ChildConfinement? confinement, params string[] flags)
     {
-        var start = new ProcessStartInfo("dotnet")
+        List<string> command = ["dotnet", confinement?.AppPath ?? AppPath, mode, .. flags];
+        command = confinement?.Wrap(command) ?? command;
+        var start = new ProcessStartInfo(command[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(AppPath);
-        start.ArgumentList.Add(mode);
-        foreach (var flag in flags)
+        foreach (var argument in command.Skip(1))
         {
-            start.ArgumentList.Add(flag);
+            start.ArgumentList.Add(argument);
         }
 
         foreach (var name in new[] { "SENTRY_DSN", "SENTRY_ENVIRONMENT", "SENTRY_RELEASE" })
@@ -47,7 +51,7 @@ internal sealed class ChildProcess : IDisposable
             start.Environment.Remove(name);
         }
 
-        foreach (var variable in environment)
+        foreach (var variable in environment.Concat(confinement?.Variables ?? []))
         {
             start.Environment[variable.Key] = variable.Value;
         }
@@ -126,7 +130,8 @@ internal sealed class ChildProcess : IDisposable
         _process.Dispose();
     }
 
-    private static string AppPath
+    /// <summary>Gets the path of ErrorReporting.CrashApp.dll in the build output.</summary>
+    internal static string AppPath
     {
         get
         {

@@ -107,8 +107,9 @@ internal static class CacheFile
             contents = new Contents(eventId, [.. categories]);
             return true;
         }
-        catch (JsonException exception)
+        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: a JSON string that is not valid UTF-8 (JsonElement.GetString transcodes it).
             problem = "invalid JSON: " + exception.Message;
             return false;
         }
@@ -151,7 +152,8 @@ internal static class CacheFile
             return false;
         }
 
-        if (!root.TryGetProperty("length", out var lengthElement) || !lengthElement.TryGetInt64(out length) || length < 0 || length > MaxBytes)
+        if (!root.TryGetProperty("length", out var lengthElement) || lengthElement.ValueKind != JsonValueKind.Number
+            || !lengthElement.TryGetInt64(out length) || length < 0 || length > MaxBytes)
         {
             problem = "an item header has no valid length";
             return false;

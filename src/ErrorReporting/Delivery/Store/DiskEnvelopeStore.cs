@@ -21,12 +21,14 @@ namespace ErrorReporting.Delivery.Store;
 /// The folder is a place where anything can happen, and none of it stops delivery or sends an envelope twice:
 /// <list type="bullet">
 /// <item>a file that is not a readable envelope (corrupt, truncated, foreign, a link, a FIFO) is removed and counted
-/// as <c>internal_sdk_error</c>; the rest is delivered;</item>
+/// as <c>internal_sdk_error</c>; the rest is delivered; a lock entry that is a link or a folder is removed or set
+/// aside the same way (a link is never followed out of the folder);</item>
 /// <item>a folder that can be read but not written is not used (its envelopes could be sent but never deleted, so
 /// every start would send them again); the process keeps its envelopes in memory and says so;</item>
-/// <item>a write that fails (a full disk) leaves no temporary file; the envelope stays in memory, counted as not
-/// cached, with one warning per run of failures;</item>
-/// <item>a folder readable by others is tightened to owner-only, or a warning says it could not be.</item>
+/// <item>a write that fails (a full disk, a file-size limit) leaves no temporary file; the envelope stays in memory,
+/// counted as not cached, with one warning per run of failures;</item>
+/// <item>a folder others can access is tightened to owner-only (its owner's own access unchanged), or a warning says
+/// it could not be.</item>
 /// </list>
 /// </remarks>
 internal sealed class DiskEnvelopeStore : IEnvelopeStore
@@ -50,6 +52,8 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
     private volatile bool _inMemoryOnly;
     private long _failedWrites;
     private long _fileCounter;
+    private int _discarded;
+    private string? _firstDiscarded;
 
     /// <param name="root">The folder of all caches (<c>{CacheDirectoryPath}/ErrorReporting</c>); the store uses a folder per DSN in it.</param>
     /// <param name="dsnIdentity">The DSN, hashed into the folder's name.</param>
@@ -94,12 +98,15 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
                 return 0;
             }
 
+            var lockPath = Path.Combine(Directory, LockFileName);
+            SetAsideUnlessFile(lockPath);
             try
             {
-                _lock = new FileStream(Path.Combine(Directory, LockFileName), OwnerOnly(FileMode.OpenOrCreate, FileAccess.ReadWrite));
+                _lock = new FileStream(lockPath, OwnerOnly(FileMode.OpenOrCreate, FileAccess.ReadWrite));
             }
             catch (IOException exception)
             {
+                // A regular file (links and folders were set aside) that cannot be locked: another process holds it.
                 Log.CacheInUse(_logger, exception, Directory);
                 _inMemoryOnly = true;
                 return 0;
@@ -107,9 +114,12 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
 
             return Restore();
         }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        catch (Exception exception) when (exception is not OutOfMemoryException)
         {
+            // Never thrown out of here: the engine's start would die with it. The process keeps its envelopes in memory.
             Log.CacheUnavailable(_logger, exception, Directory);
+            _lock?.Dispose();
+            _lock = null;
             _inMemoryOnly = true;
             return 0;
         }
@@ -165,7 +175,10 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
         return options;
     }
 
-    /// <summary>Creates a folder with owner-only permissions, or tightens an existing one that others can read.</summary>
+    /// <summary>
+    /// Creates a folder with owner-only permissions, or takes the access of group and others away from an existing one
+    /// (the owner's own access stays as it is: a folder made read-only on purpose stays read-only).
+    /// </summary>
     private void CreateOwnerOnly(string path)
     {
         if (OperatingSystem.IsWindows())
@@ -182,7 +195,7 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
 
         try
         {
-            info.UnixFileMode = OwnerOnlyDirectory;
+            info.UnixFileMode &= ~GroupOrOther;
             Log.CachePermissionsTightened(_logger, path);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
@@ -191,13 +204,18 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
         }
     }
 
-    /// <summary>Checks that files can be created and deleted in the folder (a read-only mount, a folder of another user).</summary>
+    /// <summary>
+    /// Checks that files can be created and deleted in the folder (a read-only mount, a folder of another user). The
+    /// probe's name is new at every start and it is created only if nothing has that name: whatever an entry left in the
+    /// folder is (a link to a file elsewhere, a folder), it is neither followed nor mistaken for a folder that cannot be
+    /// written.
+    /// </summary>
     private bool CanWrite(out string reason)
     {
-        var probe = Path.Combine(Directory, $".write-test-{Environment.ProcessId}{TemporaryExtension}");
+        var probe = Path.Combine(Directory, $".write-test-{Guid.NewGuid():N}{TemporaryExtension}");
         try
         {
-            using (new FileStream(probe, OwnerOnly(FileMode.Create, FileAccess.Write)))
+            using (new FileStream(probe, OwnerOnly(FileMode.CreateNew, FileAccess.Write)))
             {
             }
 
@@ -235,9 +253,11 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
                 _failedWrites = 0;
             }
         }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException)
         {
-            // A full disk or a folder that became read-only: the envelope stays in memory, sent by this process.
+            // A full disk (IOException), a folder that became read-only (UnauthorizedAccessException) or a limit on the
+            // size of the process's files (EFBIG, which .NET throws as ArgumentOutOfRangeException): the envelope stays in
+            // memory, sent by this process.
             TryDelete(temporary);
             _counters.NotCachedOne();
             if (_failedWrites++ == 0)
@@ -289,6 +309,35 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
     }
 
     /// <summary>
+    /// Removes a link where a file of the store's own must be (deleting the link, never its target), or sets a folder
+    /// there aside under a new name; either is counted as an unreadable file.
+    /// </summary>
+    private void SetAsideUnlessFile(string path)
+    {
+        var info = new FileInfo(path);
+        if (info.LinkTarget is not null)
+        {
+            Discard(path, "it is a symbolic link");
+            File.Delete(path);
+        }
+        else if (System.IO.Directory.Exists(path))
+        {
+            var aside = string.Create(CultureInfo.InvariantCulture, $"{path}-set-aside-{DateTime.UtcNow.Ticks:D19}");
+            Discard(path, $"it is a folder, moved to {Path.GetFileName(aside)}");
+            System.IO.Directory.Move(path, aside);
+        }
+    }
+
+    /// <summary>Counts an entry of the folder that is not an envelope as <c>internal_sdk_error</c> (one summary warning follows).</summary>
+    private void Discard(string path, string problem)
+    {
+        _discarded++;
+        _firstDiscarded ??= $"{Path.GetFileName(path)}: {problem}";
+        Log.CacheFileRemoved(_logger, path, problem);
+        _counters.Drop(DiscardReason.InternalSdkError, [DataCategories.Default]);
+    }
+
+    /// <summary>
     /// Loads the envelopes an earlier process left, oldest first. Everything else in the folder (temporary files of
     /// unfinished writes, unreadable or foreign files) is removed and counted as <c>internal_sdk_error</c>; folders in
     /// it are left alone.
@@ -296,8 +345,6 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
     private int Restore()
     {
         var restored = new List<(string Path, CacheFile.Contents Contents)>();
-        var removed = 0;
-        string? firstProblem = null;
         foreach (var path in System.IO.Directory.EnumerateFiles(Directory).Order(StringComparer.Ordinal))
         {
             var name = Path.GetFileName(path);
@@ -317,16 +364,13 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
                 continue;
             }
 
-            removed++;
-            firstProblem ??= $"{name}: {problem}";
-            Log.CacheFileRemoved(_logger, path, problem);
-            _counters.Drop(DiscardReason.InternalSdkError, [DataCategories.Default]);
+            Discard(path, problem);
             TryDelete(path);
         }
 
-        if (removed > 0)
+        if (_discarded > 0)
         {
-            Log.CacheFilesRemoved(_logger, removed, Directory, firstProblem!);
+            Log.CacheFilesRemoved(_logger, _discarded, Directory, _firstDiscarded!);
         }
 
         for (var i = 0; i < restored.Count; i++)
