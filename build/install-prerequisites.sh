@@ -3,6 +3,7 @@
 #   Node.js and npm   the conformance judges (Sentry's envelope parser, Relay's event schema) in tests/conformance
 #   chromium          the tutorial's browser test (Playwright drives /usr/bin/chromium; no browser download)
 #   clang, zlib1g-dev the Native AOT smoke test's link step
+#   util-linux        setpriv: the offline-cache tests run a child as another user (a read-only folder means nothing to root)
 # Does nothing when everything is there. Set ERRORREPORTING_SKIP_INSTALL=1 to skip it (then install them yourself).
 set -euo pipefail
 
@@ -16,6 +17,7 @@ command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)
 if ! command -v clang >/dev/null 2>&1 && ! ls /usr/bin/clang-[0-9]* >/dev/null 2>&1; then missing+=(clang); fi
 dpkg -s zlib1g-dev >/dev/null 2>&1 || missing+=(zlib1g-dev)
+command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
