@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace ErrorReporting.Testing;
 
 /// <summary>
@@ -75,7 +73,6 @@ public sealed class FaultScript
         Handler = null;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal FaultResponse? Next(ReceivedRequestInfo request)
     {
         lock (_gate)

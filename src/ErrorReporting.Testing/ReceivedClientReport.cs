@@ -6,16 +6,14 @@ namespace ErrorReporting.Testing;
 /// <summary>
 /// A received <c>client_report</c> item: what the client discarded, by reason and data category.
 /// </summary>
-/// <remarks>The payload is checked when it arrives; the typed view is parsed from its bytes on first use (thread-safe).</remarks>
 public sealed class ReceivedClientReport
 {
     private readonly ReceivedEnvelopeItem _item;
-    private JsonBox? _json;
-    private View? _view;
 
-    internal ReceivedClientReport(ReceivedEnvelopeItem item, ReceivedEnvelope envelope)
+    internal ReceivedClientReport(ReceivedEnvelopeItem item, JsonElement json, ReceivedEnvelope envelope)
     {
         _item = item;
+        Json = json;
         Envelope = envelope;
     }
 
@@ -23,18 +21,19 @@ public sealed class ReceivedClientReport
     public ReceivedEnvelope Envelope { get; }
 
     /// <summary>Gets the report payload.</summary>
-    public JsonElement Json => (Volatile.Read(ref _json) ?? LazyView.Publish(ref _json, LazyView.ParseJson(_item.Payload))).Value;
+    public JsonElement Json { get; }
 
     /// <summary>Gets the report payload text as received.</summary>
     public string RawJson => _item.PayloadText;
 
     /// <summary>Gets <c>timestamp</c> as sent, or <see langword="null"/>.</summary>
-    public string? Timestamp => Typed.Timestamp;
+    public string? Timestamp => JsonRead.StringOrRaw(Json, "timestamp");
 
     /// <summary>Gets <c>discarded_events</c>. Empty when absent.</summary>
-    public IReadOnlyList<ReceivedDiscardedEvent> DiscardedEvents => Typed.DiscardedEvents;
-
-    private View Typed => Volatile.Read(ref _view) ?? LazyView.Publish(ref _view, new View(Json));
+    public IReadOnlyList<ReceivedDiscardedEvent> DiscardedEvents => JsonRead.Values(JsonRead.Property(Json, "discarded_events"))
+        .Where(entry => entry.ValueKind == JsonValueKind.Object)
+        .Select(entry => new ReceivedDiscardedEvent(JsonRead.String(entry, "reason"), JsonRead.String(entry, "category"), JsonRead.Int64(entry, "quantity") ?? 0))
+        .ToArray();
 
     /// <summary>Sums the quantities discarded for a reason, optionally only for one category.</summary>
     /// <param name="reason">The discard reason (for example <c>queue_overflow</c>).</param>
@@ -51,19 +50,6 @@ public sealed class ReceivedClientReport
 
     /// <inheritdoc />
     public override string ToString() => $"client report [{string.Join(", ", DiscardedEvents)}]";
-
-    private sealed class View(JsonElement json)
-    {
-        public string? Timestamp { get; } = JsonRead.StringOrRaw(json, "timestamp");
-
-        public IReadOnlyList<ReceivedDiscardedEvent> DiscardedEvents { get; } = JsonRead.Values(JsonRead.Property(json, "discarded_events"))
-            .Where(entry => entry.ValueKind == JsonValueKind.Object)
-            .Select(entry => new ReceivedDiscardedEvent(
-                JsonRead.String(entry, "reason"),
-                JsonRead.String(entry, "category"),
-                JsonRead.Int64(entry, "quantity") ?? 0))
-            .ToArray();
-    }
 }
 
 /// <summary>

@@ -1,25 +1,18 @@
-using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
-using ErrorReporting.Testing.Internal;
 
 namespace ErrorReporting.Testing;
 
 /// <summary>
 /// One item of a <see cref="ReceivedEnvelope"/>: its header and payload exactly as received.
 /// </summary>
-/// <remarks>The header and the payload text are decoded from the received bytes on first use (thread-safe).</remarks>
 public sealed class ReceivedEnvelopeItem
 {
-    private readonly ReadOnlyMemory<byte> _headerLine;
-    private JsonBox? _header;
-    private string? _headerJson;
-    private string? _payloadText;
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal ReceivedEnvelopeItem(string type, ReadOnlyMemory<byte> headerLine, long? declaredLength, ReadOnlyMemory<byte> payload)
+    internal ReceivedEnvelopeItem(string type, JsonElement header, string headerJson, long? declaredLength, ReadOnlyMemory<byte> payload)
     {
         Type = type;
-        _headerLine = headerLine;
+        Header = header;
+        HeaderJson = headerJson;
         DeclaredLength = declaredLength;
         Payload = payload;
     }
@@ -28,10 +21,10 @@ public sealed class ReceivedEnvelopeItem
     public string Type { get; }
 
     /// <summary>Gets the item header (a JSON object).</summary>
-    public JsonElement Header => (Volatile.Read(ref _header) ?? LazyView.Publish(ref _header, LazyView.ParseJson(_headerLine))).Value;
+    public JsonElement Header { get; }
 
     /// <summary>Gets the item header line as received.</summary>
-    public string HeaderJson => Volatile.Read(ref _headerJson) ?? LazyView.Publish(ref _headerJson, LazyView.Text(_headerLine));
+    public string HeaderJson { get; }
 
     /// <summary>Gets the <c>length</c> declared in the item header, or <see langword="null"/> when the header had none
     /// (the payload then ran to the next newline).</summary>
@@ -41,7 +34,7 @@ public sealed class ReceivedEnvelopeItem
     public ReadOnlyMemory<byte> Payload { get; }
 
     /// <summary>Gets the payload decoded as UTF-8.</summary>
-    public string PayloadText => Volatile.Read(ref _payloadText) ?? LazyView.Publish(ref _payloadText, LazyView.Text(Payload));
+    public string PayloadText => Encoding.UTF8.GetString(Payload.Span);
 
     /// <inheritdoc />
     public override string ToString() => $"{Type} ({Payload.Length} bytes)";

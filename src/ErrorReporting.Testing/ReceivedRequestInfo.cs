@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace ErrorReporting.Testing;
 
 /// <summary>
@@ -25,7 +23,6 @@ public enum RequestOutcome
 /// </summary>
 public sealed class ReceivedRequestInfo
 {
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal ReceivedRequestInfo(int sequence, DateTimeOffset receivedAt, TimeSpan sinceStart, string method, string path, string? eventId, int bodyLength)
     {
         Sequence = sequence;
@@ -97,7 +94,6 @@ public sealed class ReceivedRequestInfo
         return text;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal ReceivedRequestInfo Complete(RequestOutcome outcome, int? statusCode, FaultResponse? fault, bool recorded, string? detail)
         => new(Sequence, ReceivedAt, SinceStart, Method, Path, EventId, BodyLength)
         {

@@ -1,17 +1,12 @@
 using System.Globalization;
 using System.Net;
-using System.Runtime.CompilerServices;
 using System.Text;
+using System.Text.Json;
 using ErrorReporting.Testing.Internal;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Abstractions;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ErrorReporting.Testing;
 
@@ -34,24 +29,23 @@ public sealed class SentryTestServer : IAsyncDisposable
     private const int MaxListedInMessages = 20;
     private static readonly TimeSpan s_stopTimeout = TimeSpan.FromSeconds(5);
 
-    private readonly KestrelServer _server;
+    private readonly WebApplication _app;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly TimeProvider _time = TimeProvider.System;
-    private readonly long _started;
+    private readonly long _started = TimeProvider.System.GetTimestamp();
     private readonly object _gate = new();
     private readonly List<ReceivedRequestInfo> _requests = [];
     private readonly ConditionWaiters _requestWaiters;
     private int _sequence;
     private int _disposed;
 
-    private SentryTestServer(KestrelServer server, SentryEnvelopeReceiver receiver)
+    private SentryTestServer(WebApplication app, SentryEnvelopeReceiver receiver)
     {
-        _server = server;
+        _app = app;
         Receiver = receiver;
-        Faults = new FaultScript();
         _requestWaiters = new ConditionWaiters(_gate);
-        _started = _time.GetTimestamp();
         receiver.DescribeMore = DescribeRequests;
+        app.MapPost("/api/{projectId}/envelope/", HandleAsync);
+        app.MapFallback("{**path}", HandleAsync); // anything else is refused by the receiver (404, 405), and logged
     }
 
     /// <summary>Gets the DSN clients use: <c>http://{public_key}@127.0.0.1:{port}/{project_id}</c> (with <c>:{secret_key}</c> after the public key when there is one).</summary>
@@ -79,7 +73,7 @@ public sealed class SentryTestServer : IAsyncDisposable
     public SentryEnvelopeReceiver Receiver { get; }
 
     /// <summary>Gets the fault script: scripted answers to the next requests.</summary>
-    public FaultScript Faults { get; }
+    public FaultScript Faults { get; } = new();
 
     /// <summary>Gets the accepted envelopes, in arrival order (see <see cref="SentryEnvelopeReceiver.Envelopes"/>).</summary>
     public IReadOnlyList<ReceivedEnvelope> Envelopes => Receiver.Envelopes;
@@ -131,22 +125,20 @@ public sealed class SentryTestServer : IAsyncDisposable
         var publicKey = string.IsNullOrEmpty(options.PublicKey) ? Guid.NewGuid().ToString("N") : options.PublicKey;
         var receiver = new SentryEnvelopeReceiver(publicKey, options.ProjectId, options.SecretKey);
 
-        var kestrelOptions = new KestrelServerOptions
+        // An empty builder: no configuration files, environment variables or logging providers of the test's process.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.Services.AddRoutingCore();
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
-            AddServerHeader = false,
-            ApplicationServices = EmptyServiceProvider.Instance,
-        };
-        kestrelOptions.Limits.MaxRequestBodySize = null; // the receiver enforces Sentry's limits itself
-        kestrelOptions.Listen(IPAddress.Loopback, options.Port);
-        var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions()), NullLoggerFactory.Instance);
-        var kestrel = new KestrelServer(Options.Create(kestrelOptions), transport, NullLoggerFactory.Instance);
-        var server = new SentryTestServer(kestrel, receiver);
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = Refusal.MaxEnvelopeBytes;
+            kestrel.Listen(IPAddress.Loopback, options.Port);
+        });
+        var server = new SentryTestServer(builder.Build(), receiver);
         try
         {
-            await kestrel.StartAsync(new Application(server.HandleAsync), cancellationToken).ConfigureAwait(false);
-            var address = kestrel.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
-                ?? throw new InvalidOperationException("Kestrel did not report the address it listens on.");
-            server.Port = new Uri(address).Port;
+            await server._app.StartAsync(cancellationToken).ConfigureAwait(false);
+            server.Port = new Uri(server._app.Urls.First()).Port;
         }
         catch
         {
@@ -214,7 +206,7 @@ public sealed class SentryTestServer : IAsyncDisposable
         lock (_gate)
         {
             _requests.Clear();
-            _requestWaiters.CheckAll();
+            _requestWaiters.Changed();
         }
     }
 
@@ -234,7 +226,7 @@ public sealed class SentryTestServer : IAsyncDisposable
         {
             try
             {
-                await _server.StopAsync(timeout.Token).ConfigureAwait(false);
+                await _app.StopAsync(timeout.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -242,40 +234,21 @@ public sealed class SentryTestServer : IAsyncDisposable
             }
         }
 
-        _server.Dispose();
+        await _app.DisposeAsync().ConfigureAwait(false);
         _stopping.Dispose();
     }
 
-    /// <summary>
-    /// Handles a request: synchronously when the body is already buffered, there is no fault to apply and the answer
-    /// fits the response buffer (the usual case); otherwise it continues asynchronously.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private Task HandleAsync(HttpContext context)
+    /// <summary>Handles every request: the receiver checks it, then the next fault (if any) decides how it is answered.</summary>
+    private async Task HandleAsync(HttpContext context)
     {
         var sequence = Interlocked.Increment(ref _sequence);
-        var sinceStart = _time.GetElapsedTime(_started);
-        var receiving = Receiver.ReceiveAsync(context);
-        return receiving.IsCompletedSuccessfully
-            ? RespondAsync(context, sequence, sinceStart, receiving.Result)
-            : HandleRestAsync(context, sequence, sinceStart, receiving);
-    }
-
-    private async Task HandleRestAsync(HttpContext context, int sequence, TimeSpan sinceStart, ValueTask<ReceiveResult> receiving)
-    {
-        var result = await receiving.ConfigureAwait(false);
-        await RespondAsync(context, sequence, sinceStart, result).ConfigureAwait(false);
-    }
-
-    /// <summary>Logs the request and answers it: normally (synchronously when the write completes at once), or as the next fault says.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private Task RespondAsync(HttpContext context, int sequence, TimeSpan sinceStart, ReceiveResult result)
-    {
+        var sinceStart = TimeProvider.System.GetElapsedTime(_started);
+        var result = await Receiver.ReceiveAsync(context).ConfigureAwait(false);
         var request = new ReceivedRequestInfo(sequence, result.ReceivedAt, sinceStart, result.Method, result.Path, result.EventId, result.BodyLength);
         if (result.ClientDisconnected)
         {
             Log(request.Complete(RequestOutcome.Aborted, null, null, recorded: false, result.Detail));
-            return Task.CompletedTask;
+            return;
         }
 
         FaultResponse? fault;
@@ -285,101 +258,30 @@ public sealed class SentryTestServer : IAsyncDisposable
         }
         catch (Exception exception)
         {
-            var detail = $"the fault handler threw {exception.GetType().Name}: {exception.Message}";
-            fault = FaultResponse.Status(StatusCodes.Status500InternalServerError, SentryEnvelopeReceiver.JsonObject("detail", detail));
+            var detail = new Dictionary<string, string> { ["detail"] = $"the fault handler threw {exception.GetType().Name}: {exception.Message}" };
+            fault = FaultResponse.Status(StatusCodes.Status500InternalServerError, JsonSerializer.Serialize(detail, AnswerJsonContext.Default.DictionaryStringString));
         }
 
-        if (fault is not null && (fault.Kind != FaultResponse.FaultKind.Normal || fault.Delay > TimeSpan.Zero))
-        {
-            return ApplyFaultAsync(context, result, request, fault);
-        }
-
-        // Record and log before answering: once the client has its response, the test sees the request.
-        Receiver.Record(result);
-        Log(request.Complete(RequestOutcome.Answered, result.StatusCode, fault, result.Accepted, result.Detail));
-        Task writing;
-        try
-        {
-            writing = SentryEnvelopeReceiver.WriteResponseAsync(context, result, fault?.Headers, context.RequestAborted);
-        }
-        catch (Exception exception) when (exception is IOException or OperationCanceledException)
-        {
-            context.Abort();
-            return Task.CompletedTask;
-        }
-
-        return writing.IsCompletedSuccessfully ? Task.CompletedTask : AbortIfWriteFailsAsync(context, writing);
-    }
-
-    private static async Task AbortIfWriteFailsAsync(HttpContext context, Task writing)
-    {
-        try
-        {
-            await writing.ConfigureAwait(false);
-        }
-        catch (Exception exception) when (exception is IOException or OperationCanceledException)
-        {
-            // The client went away while the response was written; the request was already logged.
-            context.Abort();
-        }
-    }
-
-    /// <summary>Applies a fault other than an immediate normal answer: a delay, a status, a closed connection or a hang.</summary>
-    private async Task ApplyFaultAsync(HttpContext context, ReceiveResult result, ReceivedRequestInfo request, FaultResponse fault)
-    {
         // Delays and hangs end when the server stops as well as when the client goes away.
-        var kind = fault.Kind;
         using var aborted = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
-        var token = aborted.Token;
-        if (fault.Delay > TimeSpan.Zero && kind != FaultResponse.FaultKind.Hang)
-        {
-            try
-            {
-                await Task.Delay(fault.Delay, _time, token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                var why = _stopping.IsCancellationRequested ? "the server stopped" : "the client went away";
-                Log(request.Complete(RequestOutcome.Aborted, null, fault, recorded: false, $"{why} during the delay of {fault}"));
-                context.Abort();
-                return;
-            }
-        }
-
         try
         {
-            switch (kind)
+            if (fault is { Delay.Ticks: > 0, Kind: not FaultResponse.FaultKind.Hang })
             {
-                case FaultResponse.FaultKind.Normal:
-                    // Record and log before answering: once the client has its response, the test sees the request.
-                    Receiver.Record(result);
-                    Log(request.Complete(RequestOutcome.Answered, result.StatusCode, fault, result.Accepted, result.Detail));
-                    await SentryEnvelopeReceiver.WriteResponseAsync(context, result, fault.Headers, token).ConfigureAwait(false);
-                    break;
-
-                case FaultResponse.FaultKind.Status:
-                    await AnswerStatusAsync(context, result, request, fault, token).ConfigureAwait(false);
-                    break;
-
-                case FaultResponse.FaultKind.CloseConnection:
-                    Log(request.Complete(RequestOutcome.Aborted, null, fault, recorded: false, "connection closed without a response (injected)"));
+                try
+                {
+                    await Task.Delay(fault.Delay, aborted.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    var why = _stopping.IsCancellationRequested ? "the server stopped" : "the client went away";
+                    Log(request.Complete(RequestOutcome.Aborted, null, fault, recorded: false, $"{why} during the delay of {fault}"));
                     context.Abort();
-                    break;
-
-                case FaultResponse.FaultKind.Hang:
-                    Log(request.Complete(RequestOutcome.Hung, null, fault, recorded: false, "never answered (injected)"));
-                    try
-                    {
-                        await Task.Delay(Timeout.InfiniteTimeSpan, token).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        // The client gave up, or the server is stopping.
-                    }
-
-                    context.Abort();
-                    break;
+                    return;
+                }
             }
+
+            await AnswerAsync(context, result, request, fault, aborted.Token).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is IOException or OperationCanceledException)
         {
@@ -388,7 +290,35 @@ public sealed class SentryTestServer : IAsyncDisposable
         }
     }
 
-    private async Task AnswerStatusAsync(HttpContext context, ReceiveResult result, ReceivedRequestInfo request, FaultResponse fault, CancellationToken token)
+    /// <summary>Answers normally (record, log, answer: once the client has its answer, the test sees the request) or as the fault says.</summary>
+    private async Task AnswerAsync(HttpContext context, ReceiveResult result, ReceivedRequestInfo request, FaultResponse? fault, CancellationToken aborted)
+    {
+        switch (fault?.Kind ?? FaultResponse.FaultKind.Normal)
+        {
+            case FaultResponse.FaultKind.Normal:
+                Receiver.Record(result);
+                Log(request.Complete(RequestOutcome.Answered, result.StatusCode, fault, result.Accepted, result.Detail));
+                await SentryEnvelopeReceiver.AnswerAsync(context, result, fault?.Headers ?? []).ConfigureAwait(false);
+                break;
+
+            case FaultResponse.FaultKind.Status:
+                await AnswerStatusAsync(context, result, request, fault!).ConfigureAwait(false);
+                break;
+
+            case FaultResponse.FaultKind.CloseConnection:
+                Log(request.Complete(RequestOutcome.Aborted, null, fault, recorded: false, "connection closed without a response (injected)"));
+                context.Abort();
+                break;
+
+            case FaultResponse.FaultKind.Hang:
+                Log(request.Complete(RequestOutcome.Hung, null, fault, recorded: false, "never answered (injected)"));
+                await Task.Delay(Timeout.InfiniteTimeSpan, aborted).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    /// <summary>Answers an injected status: a 200 for a valid envelope records it; any other answer records nothing.</summary>
+    private async Task AnswerStatusAsync(HttpContext context, ReceiveResult result, ReceivedRequestInfo request, FaultResponse fault)
     {
         var status = fault.StatusCode;
         var recorded = status == StatusCodes.Status200OK && result.Accepted;
@@ -397,28 +327,34 @@ public sealed class SentryTestServer : IAsyncDisposable
             Receiver.RecordAccepted(result);
         }
 
-        var body = fault.Body;
-        if (body is null)
-        {
-            body = status == StatusCodes.Status200OK
-                ? (result.EventId is { } id ? SentryEnvelopeReceiver.JsonObject("id", id) : "{}")
-                : SentryEnvelopeReceiver.JsonObject("detail", $"injected fault: HTTP {status}");
-        }
-
-        var trimmed = body.TrimStart();
-        var contentType = trimmed.StartsWith('{') || trimmed.StartsWith('[') ? "application/json" : "text/plain; charset=utf-8";
         var detail = recorded ? null : result.Accepted ? "refused by an injected fault" : $"not recorded, the receiver refused it: {result.Detail}";
         Log(request.Complete(RequestOutcome.Answered, status, fault, recorded, detail));
-        await SentryEnvelopeReceiver.WriteAsync(context.Response, status, contentType, body, fault.Headers, token).ConfigureAwait(false);
+        if (fault.Body is null)
+        {
+            var answer = status == StatusCodes.Status200OK
+                ? (result.EventId is { } id ? new Dictionary<string, string> { ["id"] = id } : [])
+                : new Dictionary<string, string> { ["detail"] = $"injected fault: HTTP {status}" };
+            await SentryEnvelopeReceiver.AnswerAsync(context, status, answer, fault.Headers).ConfigureAwait(false);
+            return;
+        }
+
+        context.Response.StatusCode = status;
+        foreach (var (name, value) in fault.Headers)
+        {
+            context.Response.Headers.Append(name, value);
+        }
+
+        var body = fault.Body.TrimStart();
+        context.Response.ContentType = body.StartsWith('{') || body.StartsWith('[') ? "application/json" : "text/plain; charset=utf-8";
+        await context.Response.WriteAsync(fault.Body, context.RequestAborted).ConfigureAwait(false);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Log(ReceivedRequestInfo request)
     {
         lock (_gate)
         {
             _requests.Add(request);
-            _requestWaiters.CheckAll();
+            _requestWaiters.Changed();
         }
     }
 
@@ -427,70 +363,14 @@ public sealed class SentryTestServer : IAsyncDisposable
         var text = new StringBuilder();
         lock (_gate)
         {
-            text.Append("Server requests: ").Append(_requests.Count).Append(_requests.Count > 0 ? ":" : ".").AppendLine();
-            var skip = Math.Max(0, _requests.Count - MaxListedInMessages);
-            if (skip > 0)
-            {
-                text.Append("  … ").Append(skip).Append(" earlier").AppendLine();
-            }
-
-            for (var i = skip; i < _requests.Count; i++)
-            {
-                text.Append("  - ").Append(_requests[i]).AppendLine();
-            }
+            SentryEnvelopeReceiver.AppendList(text, $"Server requests: {_requests.Count}", _requests, MaxListedInMessages);
         }
 
-        var pending = Faults.PendingCount;
-        if (pending > 0)
+        if (Faults.PendingCount is > 0 and var pending)
         {
-            text.Append("Queued faults not used: ").Append(pending).Append('.').AppendLine();
+            text.Append("Queued faults not used: ").Append(pending).AppendLine(".");
         }
 
         return text.ToString();
-    }
-
-    /// <summary>
-    /// The application Kestrel calls. Like ASP.NET Core's own host, it keeps one <see cref="DefaultHttpContext"/> per
-    /// connection (in Kestrel's <see cref="IHostContextContainer{TContext}"/>) and reinitializes it for each request.
-    /// </summary>
-    private sealed class Application(RequestDelegate handler) : IHttpApplication<HttpContext>
-    {
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public HttpContext CreateContext(IFeatureCollection contextFeatures)
-        {
-            if (contextFeatures is not IHostContextContainer<HttpContext> container)
-            {
-                return new DefaultHttpContext(contextFeatures);
-            }
-
-            if (container.HostContext is DefaultHttpContext reused)
-            {
-                reused.Initialize(contextFeatures);
-                return reused;
-            }
-
-            var context = new DefaultHttpContext(contextFeatures);
-            container.HostContext = context;
-            return context;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public Task ProcessRequestAsync(HttpContext context) => handler(context);
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void DisposeContext(HttpContext context, Exception? exception)
-        {
-            if (context is DefaultHttpContext defaultContext)
-            {
-                defaultContext.Uninitialize();
-            }
-        }
-    }
-
-    private sealed class EmptyServiceProvider : IServiceProvider
-    {
-        public static readonly EmptyServiceProvider Instance = new();
-
-        public object? GetService(Type serviceType) => null;
     }
 }

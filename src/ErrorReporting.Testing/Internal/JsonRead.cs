@@ -1,16 +1,46 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace ErrorReporting.Testing.Internal;
 
 /// <summary>
-/// Tolerant readers over <see cref="JsonElement"/>: a missing or oddly-typed value gives <see langword="null"/>
-/// (or an empty collection), never an exception.
+/// The receiver's JSON: the strict check of headers and payloads, and tolerant readers over <see cref="JsonElement"/>
+/// for the typed views (a missing or oddly-typed value gives <see langword="null"/> or an empty collection, never an
+/// exception).
 /// </summary>
 internal static class JsonRead
 {
     private static readonly IReadOnlyDictionary<string, string> s_emptyMap = new Dictionary<string, string>(StringComparer.Ordinal);
 
-    public static IReadOnlyDictionary<string, string> EmptyMap => s_emptyMap;
+    /// <summary>
+    /// Parses a text that must be one JSON object whose strings (and names) are all readable: valid UTF-8, no unpaired
+    /// surrogate escape. Returns what is wrong with it, in this order: <c>is not valid JSON (…)</c>, <c>is not a JSON
+    /// object</c>, <c>is not readable text (…)</c>; or <see langword="null"/>, with the object.
+    /// </summary>
+    public static string? TryParseObject(ReadOnlyMemory<byte> utf8, out JsonElement value)
+    {
+        value = default;
+        try
+        {
+            using var document = JsonDocument.Parse(utf8);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return "is not a JSON object";
+            }
+
+            CheckText(document.RootElement);
+            value = document.RootElement.Clone();
+            return null;
+        }
+        catch (JsonException exception)
+        {
+            return $"is not valid JSON ({exception.Message})";
+        }
+        catch (InvalidOperationException exception)
+        {
+            return $"is not readable text ({exception.Message})";
+        }
+    }
 
     /// <summary>Gets a property of an object; <see langword="null"/> when the element is not an object, the property is missing or JSON <c>null</c>.</summary>
     public static JsonElement? Property(JsonElement? element, string name)
@@ -139,4 +169,34 @@ internal static class JsonRead
 
         return list;
     }
+
+    /// <summary>Reads every string and property name, which throws <see cref="InvalidOperationException"/> on unreadable text.</summary>
+    private static void CheckText(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    _ = property.Name;
+                    CheckText(property.Value);
+                }
+
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
+                {
+                    CheckText(item);
+                }
+
+                break;
+            case JsonValueKind.String:
+                _ = element.GetString();
+                break;
+        }
+    }
 }
+
+/// <summary>The receiver's answers, <c>{"id": …}</c> and <c>{"detail": …}</c>, serialized without reflection.</summary>
+[JsonSerializable(typeof(Dictionary<string, string>))]
+internal sealed partial class AnswerJsonContext : JsonSerializerContext;

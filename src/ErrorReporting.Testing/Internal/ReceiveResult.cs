@@ -3,21 +3,21 @@ namespace ErrorReporting.Testing.Internal;
 /// <summary>
 /// What the receiver made of one request, before anything is recorded or answered.
 /// </summary>
-internal sealed class ReceiveResult
+internal sealed class ReceiveResult(DateTimeOffset receivedAt, string method, string path)
 {
-    public required DateTimeOffset ReceivedAt { get; init; }
+    public DateTimeOffset ReceivedAt { get; } = receivedAt;
 
-    public required string Method { get; init; }
+    public string Method { get; } = method;
 
-    public required string Path { get; init; }
+    public string Path { get; } = path;
 
-    /// <summary>Gets or sets the status the receiver answers (200 when accepted).</summary>
-    public int StatusCode { get; set; } = 200;
+    /// <summary>Gets the status the receiver answers: 200 when accepted.</summary>
+    public int StatusCode { get; private set; } = 200;
 
-    /// <summary>Gets or sets the reason of a refusal.</summary>
-    public string? Detail { get; set; }
+    /// <summary>Gets the reason of a refusal.</summary>
+    public string? Detail { get; private set; }
 
-    /// <summary>Gets or sets the envelope header's event id, when the body could be parsed that far (even if refused).</summary>
+    /// <summary>Gets or sets the envelope header's event id, when the envelope could be split (even if refused).</summary>
     public string? EventId { get; set; }
 
     /// <summary>Gets or sets the number of body bytes on the wire.</summary>
@@ -26,13 +26,13 @@ internal sealed class ReceiveResult
     /// <summary>Gets or sets a value indicating whether the client went away before the body was read.</summary>
     public bool ClientDisconnected { get; set; }
 
-    /// <summary>Gets or sets the parsed envelope; set only when it passed every check.</summary>
+    /// <summary>Gets or sets the envelope; set only when it passed every check.</summary>
     public ReceivedEnvelope? Envelope { get; set; }
 
     /// <summary>Gets or sets the envelope's event (an envelope carries at most one), or <see langword="null"/>.</summary>
     public ReceivedEvent? Event { get; set; }
 
-    public IReadOnlyList<ReceivedClientReport> ClientReports { get; set; } = [];
+    public List<ReceivedClientReport> ClientReports { get; } = [];
 
     public bool Accepted => StatusCode == 200 && Envelope is not null;
 
@@ -42,6 +42,6 @@ internal sealed class ReceiveResult
         Detail = detail;
         Envelope = null;
         Event = null;
-        ClientReports = [];
+        ClientReports.Clear();
     }
 }
