@@ -1,10 +1,6 @@
 using System.Text;
-using System.Text.Json;
 
 namespace ErrorReporting.Testing.Internal;
-
-/// <summary>An envelope split into its header and items, with every header checked (the payloads are not yet).</summary>
-internal sealed record ParsedEnvelope(JsonElement Header, string HeaderJson, string? EventId, IReadOnlyList<ReceivedEnvelopeItem> Items);
 
 /// <summary>
 /// Splits an envelope as strictly as Relay does: <c>Header { "\n" ItemHeader "\n" Payload } [ "\n" ]</c>. Every header
@@ -14,7 +10,8 @@ internal sealed record ParsedEnvelope(JsonElement Header, string HeaderJson, str
 /// </summary>
 internal static class EnvelopeReader
 {
-    public static ParsedEnvelope Read(ReadOnlyMemory<byte> data)
+    /// <returns>The envelope header, its <c>event_id</c>, and the items, every header checked (the payloads are not yet).</returns>
+    public static (JsonElement Header, string? EventId, List<ReceivedEnvelopeItem> Items) Read(ReadOnlyMemory<byte> data)
     {
         if (data.IsEmpty)
         {
@@ -66,22 +63,19 @@ internal static class EnvelopeReader
                 payload = ReadLine(data, ref position) ?? throw Refusal.EndsWithCarriageReturn($"item {index} (\"{type}\") payload");
             }
 
-            items.Add(new ReceivedEnvelopeItem(type, itemHeader, Text(itemLine), length, payload));
+            items.Add(new ReceivedEnvelopeItem(type, itemHeader, length, payload));
         }
 
-        return new ParsedEnvelope(header, Text(headerLine), eventId, items);
+        return (header, eventId, items);
     }
 
     /// <summary>An envelope header's own rules: no key twice, <c>event_id</c> an id, <c>sent_at</c> a string. Returns the id.</summary>
     private static string? CheckEnvelopeHeader(JsonElement header)
     {
-        var keys = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var property in header.EnumerateObject())
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        if (header.EnumerateObject().Select(property => property.Name).FirstOrDefault(name => !seen.Add(name)) is { } duplicate)
         {
-            if (!keys.Add(property.Name))
-            {
-                throw Refusal.DuplicateKey(property.Name);
-            }
+            throw Refusal.DuplicateKey(duplicate);
         }
 
         var eventId = JsonRead.Property(header, "event_id");
