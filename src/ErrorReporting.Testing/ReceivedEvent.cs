@@ -6,10 +6,13 @@ namespace ErrorReporting.Testing;
 /// SDK's model (<see cref="User"/>, the stack frames) it is the SDK's type, read by the SDK's own parser.
 /// </summary>
 /// <param name="Envelope">The envelope the event came in.</param>
+/// <param name="Item">The envelope item the event came in.</param>
 /// <param name="Json">The event payload (a JSON object).</param>
-/// <param name="RawJson">The event payload text as received.</param>
-public sealed record ReceivedEvent(ReceivedEnvelope Envelope, JsonElement Json, string RawJson)
+public sealed record ReceivedEvent(ReceivedEnvelope Envelope, ReceivedEnvelopeItem Item, JsonElement Json)
 {
+    /// <summary>Gets the event payload text as received.</summary>
+    public string RawJson => Item.PayloadText;
+
     /// <summary>Gets the payload's <c>event_id</c>, or <see langword="null"/>.</summary>
     public string? EventId => JsonRead.String(Json, "event_id");
 

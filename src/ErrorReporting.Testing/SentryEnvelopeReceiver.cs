@@ -200,7 +200,7 @@ public sealed class SentryEnvelopeReceiver
                     throw Refusal.EventTooLarge(index, item.Payload.Length);
                 }
 
-                result.Event = new ReceivedEvent(envelope, CheckPayload(item, index), item.PayloadText);
+                result.Event = new ReceivedEvent(envelope, item, CheckPayload(item, index));
             }
             else if (item.Type == "client_report")
             {

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using System.Text.Unicode;
 
 namespace ErrorReporting.Testing.Internal;
 
@@ -23,7 +24,17 @@ internal static class JsonRead
                 return "is not a JSON object";
             }
 
-            CheckText(document.RootElement);
+            // Outside strings JSON is ASCII, so this checks the bytes of every string; an unpaired surrogate can only be an escape.
+            if (!Utf8.IsValid(utf8.Span))
+            {
+                return "is not readable text (invalid UTF-8)";
+            }
+
+            if (utf8.Span.IndexOf("\\uD"u8) >= 0 || utf8.Span.IndexOf("\\ud"u8) >= 0)
+            {
+                CheckEscapedText(utf8.Span);
+            }
+
             value = document.RootElement.Clone();
             return null;
         }
@@ -118,29 +129,16 @@ internal static class JsonRead
         _ => null,
     };
 
-    /// <summary>Reads every string and property name, which throws <see cref="InvalidOperationException"/> on unreadable text.</summary>
-    private static void CheckText(JsonElement element)
+    /// <summary>Reads every escaped string and property name, which throws <see cref="InvalidOperationException"/> for an unpaired surrogate.</summary>
+    private static void CheckEscapedText(ReadOnlySpan<byte> json)
     {
-        switch (element.ValueKind)
+        var reader = new Utf8JsonReader(json);
+        while (reader.Read())
         {
-            case JsonValueKind.String:
-                _ = element.GetString();
-                break;
-            case JsonValueKind.Array:
-                foreach (var item in element.EnumerateArray())
-                {
-                    CheckText(item);
-                }
-
-                break;
-            case JsonValueKind.Object:
-                foreach (var property in element.EnumerateObject())
-                {
-                    _ = property.Name;
-                    CheckText(property.Value);
-                }
-
-                break;
+            if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+            {
+                _ = reader.GetString();
+            }
         }
     }
 }

@@ -18,7 +18,7 @@ internal static class RequestChecks
             limit.MaxRequestBodySize = Refusal.MaxEnvelopeBytes;
         }
 
-        using var body = new MemoryStream();
+        using var body = new MemoryStream((int)Math.Min(context.Request.ContentLength ?? 0, Refusal.MaxEnvelopeBytes));
         try
         {
             await context.Request.Body.CopyToAsync(body, context.RequestAborted).ConfigureAwait(false);
@@ -32,12 +32,13 @@ internal static class RequestChecks
     }
 
     /// <summary>Undoes the <c>Content-Encoding</c>: a list is applied in order, so it is undone in reverse.</summary>
-    public static byte[] Decode(byte[] body, string contentEncoding)
+    public static ReadOnlyMemory<byte> Decode(byte[] body, string contentEncoding)
     {
-        var data = body;
+        var data = new ArraySegment<byte>(body);
+        Span<byte> buffer = stackalloc byte[16 * 1024];
         foreach (var encoding in Enumerable.Reverse(contentEncoding.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
         {
-            var input = new MemoryStream(data);
+            var input = new MemoryStream(data.Array!, data.Offset, data.Count, writable: false);
             using Stream decoder = encoding.ToLowerInvariant() switch
             {
                 "identity" => input,
@@ -49,8 +50,7 @@ internal static class RequestChecks
             };
             try
             {
-                using var output = new MemoryStream();
-                var buffer = new byte[81920];
+                using var output = new MemoryStream(data.Count * 16); // JSON compresses about tenfold
                 for (var read = decoder.Read(buffer); read > 0; read = decoder.Read(buffer))
                 {
                     if (output.Length + read > Refusal.MaxEnvelopeBytes)
@@ -58,10 +58,10 @@ internal static class RequestChecks
                         throw Refusal.DecompressedTooLarge();
                     }
 
-                    output.Write(buffer, 0, read);
+                    output.Write(buffer[..read]);
                 }
 
-                data = output.ToArray();
+                data = new ArraySegment<byte>(output.GetBuffer(), 0, (int)output.Length);
             }
             catch (InvalidDataException exception)
             {
@@ -121,6 +121,6 @@ internal static class RequestChecks
     }
 
     /// <summary>RFC 1950: CMF 0x?8 with a 32 KiB window or less, and (CMF*256 + FLG) divisible by 31; raw deflate otherwise.</summary>
-    private static bool IsZlibHeader(byte[] data)
+    private static bool IsZlibHeader(ReadOnlySpan<byte> data)
         => data is [var cmf, var flg, ..] && (cmf & 0x0F) == 8 && (cmf >> 4) <= 7 && ((cmf << 8) | flg) % 31 == 0;
 }
