@@ -2,12 +2,7 @@ using System.Text;
 
 namespace ErrorReporting.Testing.Internal;
 
-/// <summary>
-/// Splits an envelope as strictly as Relay does: <c>Header { "\n" ItemHeader "\n" Payload } [ "\n" ]</c>. Every header
-/// is a one-line JSON object; an item's <c>length</c>, when present, is its exact payload byte count, followed by
-/// <c>\n</c> or the end of the data; a payload without <c>length</c> runs to the next <c>\n</c>; a line ending in
-/// <c>\r\n</c> is refused. Throws a <see cref="Refusal"/> for the first thing wrong.
-/// </summary>
+/// <summary>Splits an envelope as strictly as Relay does (section 6 of the <see cref="Refusal"/> table): throws the first refusal.</summary>
 internal static class EnvelopeReader
 {
     /// <returns>The envelope header, its <c>event_id</c>, and the items, every header checked (the payloads are not yet).</returns>

@@ -16,36 +16,30 @@ internal static class JsonRead
     public static string? TryParseObject(ReadOnlyMemory<byte> utf8, out JsonElement value)
     {
         value = default;
+        JsonDocument document;
         try
         {
-            using var document = JsonDocument.Parse(utf8);
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                return "is not a JSON object";
-            }
-
-            // Outside strings JSON is ASCII, so this checks the bytes of every string; an unpaired surrogate can only be an escape.
-            if (!Utf8.IsValid(utf8.Span))
-            {
-                return "is not readable text (invalid UTF-8)";
-            }
-
-            if (utf8.Span.IndexOf("\\uD"u8) >= 0 || utf8.Span.IndexOf("\\ud"u8) >= 0)
-            {
-                CheckEscapedText(utf8.Span);
-            }
-
-            value = document.RootElement.Clone();
-            return null;
+            document = JsonDocument.Parse(utf8);
         }
         catch (JsonException exception)
         {
             return $"is not valid JSON ({exception.Message})";
         }
-        catch (InvalidOperationException exception)
+
+        // Outside strings JSON is ASCII, so this checks the bytes of every string; an unpaired surrogate can only be an escape.
+        var problem = document.RootElement.ValueKind != JsonValueKind.Object ? "is not a JSON object"
+            : !Utf8.IsValid(utf8.Span) ? "is not readable text (invalid UTF-8)"
+            : UnpairedSurrogate(utf8.Span) is { } detail ? $"is not readable text ({detail})"
+            : null;
+        if (problem is not null)
         {
-            return $"is not readable text ({exception.Message})";
+            document.Dispose();
+            return problem;
         }
+
+        // The document reads the kept envelope bytes in place and lives as long as the view: nothing is copied.
+        value = document.RootElement;
+        return null;
     }
 
     /// <summary>Gets a property; <see langword="null"/> when the element is not an object, or the property is missing or <c>null</c>.</summary>
@@ -129,16 +123,30 @@ internal static class JsonRead
         _ => null,
     };
 
-    /// <summary>Reads every escaped string and property name, which throws <see cref="InvalidOperationException"/> for an unpaired surrogate.</summary>
-    private static void CheckEscapedText(ReadOnlySpan<byte> json)
+    /// <summary>Why an escaped string or property name is not readable (an unpaired surrogate), or <see langword="null"/>.</summary>
+    private static string? UnpairedSurrogate(ReadOnlySpan<byte> json)
     {
-        var reader = new Utf8JsonReader(json);
-        while (reader.Read())
+        if (json.IndexOf("\\uD"u8) < 0 && json.IndexOf("\\ud"u8) < 0)
         {
-            if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+            return null;
+        }
+
+        var reader = new Utf8JsonReader(json);
+        try
+        {
+            while (reader.Read())
             {
-                _ = reader.GetString();
+                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+                {
+                    _ = reader.GetString();
+                }
             }
+
+            return null;
+        }
+        catch (InvalidOperationException exception)
+        {
+            return exception.Message;
         }
     }
 }

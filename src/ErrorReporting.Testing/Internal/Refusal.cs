@@ -44,10 +44,9 @@ internal sealed class Refusal(int statusCode, string reason) : Exception(reason)
     public static Refusal DecompressedTooLarge() => new(413, $"the decompressed envelope is too large: the body exceeds {MaxEnvelopeBytes} bytes");
     public static Refusal InvalidCompressedData(string encoding, string reason) => new(400, $"the body is not valid {encoding} data: {reason}");
 
-    // 6. Framing (400 "invalid envelope: …"), as Relay parses it: Header { "\n" ItemHeader "\n" Payload } [ "\n" ],
-    //    lines end with \n only, every header a one-line JSON object of readable text (what: "envelope header" or
-    //    "item N header"; problem: "is not valid JSON (…)", "is not a JSON object" or "is not readable text (…)"),
-    //    a payload of the declared length or up to the next \n.
+    // 6. Framing (400 "invalid envelope: …"), as Relay parses it: Header { "\n" ItemHeader "\n" Payload } [ "\n" ], lines
+    //    end with \n only, every header a one-line JSON object of readable text ("what": "envelope header" or "item N
+    //    header"), a payload of exactly its declared "length" then \n or the end, or without "length" up to the next \n.
     public static Refusal EmptyEnvelope() => Invalid("the envelope is empty: expected a JSON object header line");
     public static Refusal EndsWithCarriageReturn(string what) => Invalid($"the {what} ends with \\r\\n: envelope lines must end with \\n only");
     public static Refusal EmptyHeader(string what) => Invalid($"the {what} is empty: expected a JSON object");
