@@ -295,7 +295,7 @@ internal static class Pages
             : $"A DSN is configured: events go to Sentry at <strong>{E(destination.SentryHost)}</strong>.";
 
     /// <summary><c>file:line</c> of a frame (the file name the SDK sent, else the last part of <c>abs_path</c>), or <see langword="null"/>.</summary>
-    private static string? Location(ReceivedStackFrame frame)
+    private static string? Location(SentryStackFrame frame)
     {
         var file = string.IsNullOrEmpty(frame.FileName) ? Path.GetFileName(frame.AbsolutePath) : frame.FileName;
         if (string.IsNullOrEmpty(file))

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace ErrorReporting.Testing;
 
 /// <summary>
@@ -9,9 +7,7 @@ namespace ErrorReporting.Testing;
 /// <remarks>Every request the server receives, whatever its path, takes the next fault. Thread-safe.</remarks>
 public sealed class FaultScript
 {
-    private readonly object _gate = new();
     private readonly Queue<FaultResponse> _queue = new();
-    private Func<ReceivedRequestInfo, FaultResponse?>? _handler;
 
     internal FaultScript()
     {
@@ -22,38 +18,32 @@ public sealed class FaultScript
     /// <see cref="ReceivedRequestInfo.Outcome"/> is <see cref="RequestOutcome.Pending"/>) and returns the fault to
     /// answer with, or <see langword="null"/> for normal handling. A handler that throws makes the server answer 500.
     /// </summary>
-    public Func<ReceivedRequestInfo, FaultResponse?>? Handler
-    {
-        get => Volatile.Read(ref _handler);
-        set => Volatile.Write(ref _handler, value);
-    }
+    public Func<ReceivedRequestInfo, FaultResponse?>? Handler { get; set; }
 
     /// <summary>Gets the number of queued faults not used yet.</summary>
     public int PendingCount
     {
         get
         {
-            lock (_gate)
+            lock (_queue)
             {
                 return _queue.Count;
             }
         }
     }
 
-    /// <summary>
-    /// Queues faults for the next requests, one per request, in order.
-    /// </summary>
+    /// <summary>Queues faults for the next requests, one per request, in order.</summary>
     /// <param name="faults">The faults.</param>
     /// <exception cref="ArgumentNullException"><paramref name="faults"/> or one of its elements is <see langword="null"/>.</exception>
     public void Enqueue(params FaultResponse[] faults)
     {
         ArgumentNullException.ThrowIfNull(faults);
-        foreach (var fault in faults)
+        if (faults.Any(fault => fault is null))
         {
-            ArgumentNullException.ThrowIfNull(fault, nameof(faults));
+            throw new ArgumentNullException(nameof(faults), "A fault is null.");
         }
 
-        lock (_gate)
+        lock (_queue)
         {
             foreach (var fault in faults)
             {
@@ -62,12 +52,10 @@ public sealed class FaultScript
         }
     }
 
-    /// <summary>
-    /// Removes the queued faults and the handler: requests are handled normally again.
-    /// </summary>
+    /// <summary>Removes the queued faults and the handler: requests are handled normally again.</summary>
     public void Clear()
     {
-        lock (_gate)
+        lock (_queue)
         {
             _queue.Clear();
         }
@@ -75,10 +63,10 @@ public sealed class FaultScript
         Handler = null;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <summary>The fault for a request: the next queued one, else the handler's.</summary>
     internal FaultResponse? Next(ReceivedRequestInfo request)
     {
-        lock (_gate)
+        lock (_queue)
         {
             if (_queue.TryDequeue(out var fault))
             {

@@ -1,40 +1,13 @@
-using System.Text.Json;
-using ErrorReporting.Testing.Internal;
-
 namespace ErrorReporting.Testing;
 
-/// <summary>
-/// A received <c>client_report</c> item: what the client discarded, by reason and data category.
-/// </summary>
-/// <remarks>The payload is checked when it arrives; the typed view is parsed from its bytes on first use (thread-safe).</remarks>
-public sealed class ReceivedClientReport
+/// <summary>A received <c>client_report</c> item: what the client discarded, by reason and data category.</summary>
+/// <param name="Envelope">The envelope the report came in.</param>
+/// <param name="Json">The report payload.</param>
+public sealed record ReceivedClientReport(ReceivedEnvelope Envelope, JsonElement Json)
 {
-    private readonly ReceivedEnvelopeItem _item;
-    private JsonBox? _json;
-    private View? _view;
-
-    internal ReceivedClientReport(ReceivedEnvelopeItem item, ReceivedEnvelope envelope)
-    {
-        _item = item;
-        Envelope = envelope;
-    }
-
-    /// <summary>Gets the envelope the report came in.</summary>
-    public ReceivedEnvelope Envelope { get; }
-
-    /// <summary>Gets the report payload.</summary>
-    public JsonElement Json => (Volatile.Read(ref _json) ?? LazyView.Publish(ref _json, LazyView.ParseJson(_item.Payload))).Value;
-
-    /// <summary>Gets the report payload text as received.</summary>
-    public string RawJson => _item.PayloadText;
-
-    /// <summary>Gets <c>timestamp</c> as sent, or <see langword="null"/>.</summary>
-    public string? Timestamp => Typed.Timestamp;
-
     /// <summary>Gets <c>discarded_events</c>. Empty when absent.</summary>
-    public IReadOnlyList<ReceivedDiscardedEvent> DiscardedEvents => Typed.DiscardedEvents;
-
-    private View Typed => Volatile.Read(ref _view) ?? LazyView.Publish(ref _view, new View(Json));
+    public IReadOnlyList<ReceivedDiscardedEvent> DiscardedEvents => [.. JsonRead.Objects(JsonRead.Property(Json, "discarded_events"))
+        .Select(entry => new ReceivedDiscardedEvent(JsonRead.String(entry, "reason"), JsonRead.String(entry, "category"), JsonRead.Int64(entry, "quantity") ?? 0))];
 
     /// <summary>Sums the quantities discarded for a reason, optionally only for one category.</summary>
     /// <param name="reason">The discard reason (for example <c>queue_overflow</c>).</param>
@@ -48,32 +21,10 @@ public sealed class ReceivedClientReport
             .Where(entry => entry.Reason == reason && (category is null || entry.Category == category))
             .Sum(entry => entry.Quantity);
     }
-
-    /// <inheritdoc />
-    public override string ToString() => $"client report [{string.Join(", ", DiscardedEvents)}]";
-
-    private sealed class View(JsonElement json)
-    {
-        public string? Timestamp { get; } = JsonRead.StringOrRaw(json, "timestamp");
-
-        public IReadOnlyList<ReceivedDiscardedEvent> DiscardedEvents { get; } = JsonRead.Values(JsonRead.Property(json, "discarded_events"))
-            .Where(entry => entry.ValueKind == JsonValueKind.Object)
-            .Select(entry => new ReceivedDiscardedEvent(
-                JsonRead.String(entry, "reason"),
-                JsonRead.String(entry, "category"),
-                JsonRead.Int64(entry, "quantity") ?? 0))
-            .ToArray();
-    }
 }
 
-/// <summary>
-/// One entry of a client report's <c>discarded_events</c>.
-/// </summary>
+/// <summary>One entry of a client report's <c>discarded_events</c>.</summary>
 /// <param name="Reason">The discard reason (for example <c>queue_overflow</c>, <c>ratelimit_backoff</c>), or <see langword="null"/>.</param>
 /// <param name="Category">The data category (for example <c>error</c>), or <see langword="null"/>.</param>
 /// <param name="Quantity">How many were discarded (0 when missing or not an integer).</param>
-public sealed record ReceivedDiscardedEvent(string? Reason, string? Category, long Quantity)
-{
-    /// <inheritdoc />
-    public override string ToString() => $"{Reason}/{Category}: {Quantity}";
-}
+public sealed record ReceivedDiscardedEvent(string? Reason, string? Category, long Quantity);

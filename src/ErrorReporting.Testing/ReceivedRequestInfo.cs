@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace ErrorReporting.Testing;
 
 /// <summary>
@@ -20,91 +18,41 @@ public enum RequestOutcome
     Hung = 3,
 }
 
-/// <summary>
-/// One request received by a <see cref="SentryTestServer"/>, faulted or not, in <see cref="SentryTestServer.Requests"/>.
-/// </summary>
-public sealed class ReceivedRequestInfo
+/// <summary>One request received by a <see cref="SentryTestServer"/>, faulted or not, in <see cref="SentryTestServer.Requests"/>.</summary>
+/// <param name="Sequence">The request's number: 1 for the first request the server received.</param>
+/// <param name="ReceivedAt">The time the request arrived.</param>
+/// <param name="SinceStart">How long after the server started the request arrived.</param>
+/// <param name="Method">The request method.</param>
+/// <param name="Path">The request path (without the query string).</param>
+/// <param name="EventId">The envelope header's <c>event_id</c> when the envelope could be split that far, otherwise <see langword="null"/>.</param>
+/// <param name="BodyLength">The number of body bytes on the wire.</param>
+public sealed record ReceivedRequestInfo(int Sequence, DateTimeOffset ReceivedAt, TimeSpan SinceStart, string Method, string Path, string? EventId, int BodyLength)
 {
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal ReceivedRequestInfo(int sequence, DateTimeOffset receivedAt, TimeSpan sinceStart, string method, string path, string? eventId, int bodyLength)
-    {
-        Sequence = sequence;
-        ReceivedAt = receivedAt;
-        SinceStart = sinceStart;
-        Method = method;
-        Path = path;
-        EventId = eventId;
-        BodyLength = bodyLength;
-    }
-
-    /// <summary>Gets the request's number: 1 for the first request the server received.</summary>
-    public int Sequence { get; }
-
-    /// <summary>Gets the time the request arrived.</summary>
-    public DateTimeOffset ReceivedAt { get; }
-
-    /// <summary>Gets how long after the server started the request arrived.</summary>
-    public TimeSpan SinceStart { get; }
-
-    /// <summary>Gets the request method.</summary>
-    public string Method { get; }
-
-    /// <summary>Gets the request path (without the query string).</summary>
-    public string Path { get; }
-
-    /// <summary>Gets the envelope header's <c>event_id</c> when the body could be parsed that far, otherwise <see langword="null"/>.</summary>
-    public string? EventId { get; }
-
-    /// <summary>Gets the number of body bytes on the wire.</summary>
-    public int BodyLength { get; }
-
     /// <summary>Gets what became of the request.</summary>
-    public RequestOutcome Outcome { get; private init; }
+    public RequestOutcome Outcome { get; init; }
 
     /// <summary>Gets the status code answered, or <see langword="null"/> when the request was not answered.</summary>
-    public int? StatusCode { get; private init; }
+    public int? StatusCode { get; init; }
 
     /// <summary>Gets the fault applied, or <see langword="null"/> for normal handling.</summary>
-    public FaultResponse? Fault { get; private init; }
+    public FaultResponse? Fault { get; init; }
 
     /// <summary>Gets a value indicating whether the envelope was recorded as received.</summary>
-    public bool Recorded { get; private init; }
+    public bool Recorded { get; init; }
 
     /// <summary>Gets why the request was refused or not answered, or <see langword="null"/>.</summary>
-    public string? Detail { get; private init; }
+    public string? Detail { get; init; }
 
     /// <inheritdoc />
-    public override string ToString()
-    {
-        var outcome = Outcome switch
-        {
-            RequestOutcome.Answered => StatusCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "answered",
-            RequestOutcome.Aborted => "aborted",
-            RequestOutcome.Hung => "hung",
-            _ => "pending",
-        };
-        var text = $"#{Sequence} +{SinceStart.TotalSeconds:0.000}s {Method} {Path} event {EventId ?? "-"} → {outcome}";
-        if (Fault is not null)
-        {
-            text += $" (fault: {Fault})";
-        }
-
-        if (Detail is not null)
-        {
-            text += $": {Detail}";
-        }
-
-        return text;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal ReceivedRequestInfo Complete(RequestOutcome outcome, int? statusCode, FaultResponse? fault, bool recorded, string? detail)
-        => new(Sequence, ReceivedAt, SinceStart, Method, Path, EventId, BodyLength)
-        {
-            Outcome = outcome,
-            StatusCode = statusCode,
-            Fault = fault,
-            Recorded = recorded,
-            Detail = detail,
-        };
+    public override string ToString() => $"#{Sequence} +{SinceStart.TotalSeconds:0.000}s {Method} {Path} event {EventId ?? "-"} → "
+        + (Outcome == RequestOutcome.Answered ? $"{StatusCode}" : $"{Outcome}") + (Fault is null ? "" : $" (fault: {Fault})") + (Detail is null ? "" : $": {Detail}");
 }
+
+/// <summary>A request that a <see cref="SentryEnvelopeReceiver"/> refused: bad authentication, wrong project, malformed envelope.</summary>
+/// <param name="ReceivedAt">The time the request arrived.</param>
+/// <param name="Method">The request method.</param>
+/// <param name="Path">The request path (without the query string).</param>
+/// <param name="StatusCode">The status code answered (401, 403, 404, 400, 413, …).</param>
+/// <param name="Reason">The reason, as sent in the response's <c>{"detail": …}</c>.</param>
+/// <param name="EventId">The envelope header's <c>event_id</c> when the envelope could be split that far, otherwise <see langword="null"/>.</param>
+public sealed record RejectedRequest(DateTimeOffset ReceivedAt, string Method, string Path, int StatusCode, string Reason, string? EventId);

@@ -4,20 +4,11 @@ namespace ErrorReporting.Testing;
 /// An in-memory <see cref="IErrorReporter"/> for unit tests: records every call and sends nothing.
 /// </summary>
 /// <remarks>
-/// <para>
-/// Register it with <see cref="RecordingErrorReporterServiceCollectionExtensions.AddRecordingErrorReporter"/>, or
-/// pass it where an <see cref="IErrorReporter"/> is expected, then assert on <see cref="Reports"/>,
-/// <see cref="Find(Exception)"/> or <see cref="LatestReport"/>.
-/// </para>
-/// <para>
 /// Arguments are checked as the real reporter checks them. A scope callback runs on a fresh <see cref="Scope"/>, which
-/// the report keeps (<see cref="RecordedReport.Scope"/>), so that a test can assert the tags, user, level or
-/// fingerprint it sets. As with the real reporter, a callback that throws makes the call return
-/// <see cref="SentryId.Empty"/> without throwing, and nothing is recorded. Unlike the real reporter, every other call
-/// is recorded, even a second report of the same exception object, and gets a fresh id; nothing is sampled or dropped,
-/// and the Sentry SDK is not involved.
-/// All members are thread-safe; the collections are snapshots.
-/// </para>
+/// the report keeps (<see cref="RecordedReport.Scope"/>); a callback that throws makes the call return
+/// <see cref="SentryId.Empty"/> and record nothing, as with the real reporter. Unlike it, every other call is recorded
+/// (even a second report of the same exception) with a fresh id: nothing is sampled or dropped, and the Sentry SDK is
+/// not involved. All members are thread-safe; the collections are snapshots.
 /// </remarks>
 public sealed class RecordingErrorReporter : IErrorReporter
 {
@@ -26,24 +17,9 @@ public sealed class RecordingErrorReporter : IErrorReporter
     private readonly TimeProvider _time;
     private int _flushCount;
 
-    /// <summary>
-    /// Initializes a new instance of the <see cref="RecordingErrorReporter"/> class that timestamps with the system clock.
-    /// </summary>
-    public RecordingErrorReporter()
-        : this(TimeProvider.System)
-    {
-    }
-
-    /// <summary>
-    /// Initializes a new instance of the <see cref="RecordingErrorReporter"/> class.
-    /// </summary>
-    /// <param name="timeProvider">The clock for <see cref="RecordedReport.Timestamp"/> (for example a fake one).</param>
-    /// <exception cref="ArgumentNullException"><paramref name="timeProvider"/> is <see langword="null"/>.</exception>
-    public RecordingErrorReporter(TimeProvider timeProvider)
-    {
-        ArgumentNullException.ThrowIfNull(timeProvider);
-        _time = timeProvider;
-    }
+    /// <summary>Initializes a new instance of the <see cref="RecordingErrorReporter"/> class.</summary>
+    /// <param name="timeProvider">The clock for <see cref="RecordedReport.Timestamp"/> (for example a fake one), or <see langword="null"/> for the system clock.</param>
+    public RecordingErrorReporter(TimeProvider? timeProvider = null) => _time = timeProvider ?? TimeProvider.System;
 
     /// <summary>Gets <see langword="true"/>: the recorder accepts every report.</summary>
     public bool IsEnabled => true;
@@ -52,41 +28,17 @@ public sealed class RecordingErrorReporter : IErrorReporter
     public IReadOnlyList<RecordedReport> Reports => GetSnapshot();
 
     /// <summary>Gets the number of recorded reports.</summary>
-    public int Count
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _reports.Count;
-            }
-        }
-    }
+    public int Count => GetSnapshot().Count;
 
     /// <summary>Gets the most recent report, or <see langword="null"/> when there is none.</summary>
-    public RecordedReport? LatestReport
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _reports.Count > 0 ? _reports[^1] : null;
-            }
-        }
-    }
+    public RecordedReport? LatestReport => GetSnapshot() is [.., var latest] ? latest : null;
 
     /// <summary>Gets how many times <see cref="FlushAsync"/> was called.</summary>
     public int FlushCount => Volatile.Read(ref _flushCount);
 
-    /// <summary>
-    /// Records a <see cref="RecordedReportKind.Handled"/> report of <paramref name="exception"/> at level
-    /// <see cref="SentryLevel.Error"/> (or the level the callback sets).
-    /// </summary>
+    /// <summary>Records a <see cref="RecordedReportKind.Handled"/> report at level <see cref="SentryLevel.Error"/> (or the level the callback sets).</summary>
     /// <param name="exception">The exception.</param>
-    /// <param name="configureScope">
-    /// Optional: configures the fresh <see cref="Scope"/> that the report keeps (<see cref="RecordedReport.Scope"/>).
-    /// If it throws, nothing is recorded and <see cref="SentryId.Empty"/> is returned.
-    /// </param>
+    /// <param name="configureScope">Optional: configures the fresh <see cref="Scope"/> the report keeps. If it throws, nothing is recorded.</param>
     /// <returns>The report's new random id (<see cref="RecordedReport.EventId"/>), or <see cref="SentryId.Empty"/> when the callback threw.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="exception"/> is <see langword="null"/>.</exception>
     public SentryId ReportHandled(Exception exception, Action<Scope>? configureScope = null)
@@ -95,13 +47,10 @@ public sealed class RecordingErrorReporter : IErrorReporter
         return Record(RecordedReportKind.Handled, exception, message: null, SentryLevel.Error, mechanism: null, configureScope);
     }
 
-    /// <summary>
-    /// Records a <see cref="RecordedReportKind.Unhandled"/> report of <paramref name="exception"/> with
-    /// <paramref name="mechanism"/> (as passed) at level <see cref="SentryLevel.Error"/> (or the level the callback sets).
-    /// </summary>
+    /// <summary>Records a <see cref="RecordedReportKind.Unhandled"/> report at level <see cref="SentryLevel.Error"/> (or the level the callback sets).</summary>
     /// <param name="exception">The exception.</param>
     /// <param name="mechanism">What caught the exception, kept as <see cref="RecordedReport.Mechanism"/>.</param>
-    /// <param name="configureScope">Optional: configures the fresh <see cref="Scope"/> that the report keeps; see <see cref="ReportHandled"/>.</param>
+    /// <param name="configureScope">Optional: configures the fresh <see cref="Scope"/> the report keeps. If it throws, nothing is recorded.</param>
     /// <returns>The report's new random id, or <see cref="SentryId.Empty"/> when the callback threw.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="exception"/> or <paramref name="mechanism"/> is <see langword="null"/>.</exception>
     public SentryId ReportUnhandled(Exception exception, string mechanism, Action<Scope>? configureScope = null)
@@ -111,13 +60,10 @@ public sealed class RecordingErrorReporter : IErrorReporter
         return Record(RecordedReportKind.Unhandled, exception, message: null, SentryLevel.Error, mechanism, configureScope);
     }
 
-    /// <summary>
-    /// Records a <see cref="RecordedReportKind.Message"/> report of <paramref name="message"/> at
-    /// <paramref name="level"/> (or the level the callback sets).
-    /// </summary>
+    /// <summary>Records a <see cref="RecordedReportKind.Message"/> report at <paramref name="level"/> (or the level the callback sets).</summary>
     /// <param name="message">The message text.</param>
     /// <param name="level">The level. The default is <see cref="SentryLevel.Info"/>.</param>
-    /// <param name="configureScope">Optional: configures the fresh <see cref="Scope"/> that the report keeps; see <see cref="ReportHandled"/>.</param>
+    /// <param name="configureScope">Optional: configures the fresh <see cref="Scope"/> the report keeps. If it throws, nothing is recorded.</param>
     /// <returns>The report's new random id, or <see cref="SentryId.Empty"/> when the callback threw.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="message"/> is <see langword="null"/>.</exception>
     public SentryId ReportMessage(string message, SentryLevel level = SentryLevel.Info, Action<Scope>? configureScope = null)
@@ -126,12 +72,9 @@ public sealed class RecordingErrorReporter : IErrorReporter
         return Record(RecordedReportKind.Message, exception: null, message, level, mechanism: null, configureScope);
     }
 
-    /// <summary>
-    /// Counts the call (<see cref="FlushCount"/>) and returns <see langword="true"/> at once: nothing is pending.
-    /// </summary>
+    /// <summary>Counts the call (<see cref="FlushCount"/>) and returns <see langword="true"/> at once: nothing is pending.</summary>
     /// <param name="timeout">How long to wait at most (checked as the real reporter checks it).</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
-    /// <returns><see langword="true"/>.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative and not <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
     public ValueTask<bool> FlushAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
@@ -146,11 +89,8 @@ public sealed class RecordingErrorReporter : IErrorReporter
         return ValueTask.FromResult(true);
     }
 
-    /// <summary>
-    /// Returns the recorded reports, oldest first, and optionally forgets them (atomically).
-    /// </summary>
+    /// <summary>Returns the recorded reports, oldest first, and optionally forgets them (atomically).</summary>
     /// <param name="clear"><see langword="true"/> to clear the recorder as well (as <see cref="Clear"/> does). The default is <see langword="false"/>.</param>
-    /// <returns>The reports.</returns>
     public IReadOnlyList<RecordedReport> GetSnapshot(bool clear = false)
     {
         lock (_gate)
@@ -165,64 +105,24 @@ public sealed class RecordingErrorReporter : IErrorReporter
         }
     }
 
-    /// <summary>
-    /// Forgets the recorded reports. <see cref="FlushCount"/> is kept.
-    /// </summary>
-    public void Clear()
-    {
-        lock (_gate)
-        {
-            _reports.Clear();
-        }
-    }
+    /// <summary>Forgets the recorded reports. <see cref="FlushCount"/> is kept.</summary>
+    public void Clear() => GetSnapshot(clear: true);
 
-    /// <summary>
-    /// Finds the first report of this exception object.
-    /// </summary>
+    /// <summary>Finds the first report of this exception object.</summary>
     /// <param name="exception">The exception (compared by reference).</param>
     /// <returns>The report, or <see langword="null"/> when the exception was not reported.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="exception"/> is <see langword="null"/>.</exception>
     public RecordedReport? Find(Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        lock (_gate)
-        {
-            return _reports.Find(report => ReferenceEquals(report.Exception, exception));
-        }
+        return Reports.FirstOrDefault(report => ReferenceEquals(report.Exception, exception));
     }
 
-    /// <summary>
-    /// Finds every report of this exception object.
-    /// </summary>
-    /// <param name="exception">The exception (compared by reference).</param>
-    /// <returns>The reports, oldest first.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="exception"/> is <see langword="null"/>.</exception>
-    public IReadOnlyList<RecordedReport> FindAll(Exception exception)
-    {
-        ArgumentNullException.ThrowIfNull(exception);
-        return FindAll(report => ReferenceEquals(report.Exception, exception));
-    }
-
-    /// <summary>
-    /// Finds every report that satisfies a condition.
-    /// </summary>
-    /// <param name="predicate">The condition.</param>
-    /// <returns>The reports, oldest first.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="predicate"/> is <see langword="null"/>.</exception>
-    public IReadOnlyList<RecordedReport> FindAll(Func<RecordedReport, bool> predicate)
-    {
-        ArgumentNullException.ThrowIfNull(predicate);
-        return GetSnapshot().Where(predicate).ToArray();
-    }
-
-    /// <summary>
-    /// Finds every report of an exception of type <typeparamref name="TException"/> (or a type derived from it).
-    /// </summary>
+    /// <summary>Finds every report of an exception of type <typeparamref name="TException"/> (or a type derived from it).</summary>
     /// <typeparam name="TException">The exception type.</typeparam>
-    /// <returns>The reports, oldest first.</returns>
     public IReadOnlyList<RecordedReport> FindAll<TException>()
         where TException : Exception
-        => FindAll(report => report.Exception is TException);
+        => [.. Reports.Where(report => report.Exception is TException)];
 
     private SentryId Record(RecordedReportKind kind, Exception? exception, string? message, SentryLevel level, string? mechanism, Action<Scope>? configureScope)
     {

@@ -9,9 +9,8 @@ namespace ErrorReporting.Testing;
 public static class RecordingErrorReporterServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers one <see cref="RecordingErrorReporter"/> singleton and makes <see cref="IErrorReporter"/> resolve to
-    /// it (timestamps come from a registered <see cref="TimeProvider"/>, if any), replacing any other <see cref="IErrorReporter"/> registration (for example one made by <c>AddErrorReporting</c>).
-    /// Calling it again keeps the same recorder.
+    /// Registers one <see cref="RecordingErrorReporter"/> (with the registered <see cref="TimeProvider"/>, if any) and makes
+    /// <see cref="IErrorReporter"/> resolve to it, replacing any other registration (such as <c>AddErrorReporting</c>'s).
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <returns>The <see cref="IServiceCollection"/> so that additional calls can be chained.</returns>
@@ -19,7 +18,7 @@ public static class RecordingErrorReporterServiceCollectionExtensions
     public static IServiceCollection AddRecordingErrorReporter(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.TryAddSingleton(provider => new RecordingErrorReporter(provider.GetService<TimeProvider>() ?? TimeProvider.System));
+        services.TryAddSingleton(provider => new RecordingErrorReporter(provider.GetService<TimeProvider>()));
         services.RemoveAll<IErrorReporter>();
         services.AddSingleton<IErrorReporter>(provider => provider.GetRequiredService<RecordingErrorReporter>());
         return services;

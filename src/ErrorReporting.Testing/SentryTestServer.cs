@@ -1,25 +1,21 @@
-using System.Globalization;
 using System.Net;
-using System.Runtime.CompilerServices;
-using System.Text;
-using ErrorReporting.Testing.Internal;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Abstractions;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ErrorReporting.Testing;
 
 /// <summary>
 /// A Sentry-compatible server on 127.0.0.1 for tests: point a client at <see cref="Dsn"/>, then assert on what
-/// arrived (<see cref="Events"/>, <see cref="WaitForEventAsync(SentryId, TimeSpan, CancellationToken)"/>) and
-/// on every request made (<see cref="Requests"/>). <see cref="Faults"/> scripts failures for delivery tests.
+/// arrived (<see cref="Events"/>, <see cref="WaitForEventAsync(SentryId, TimeSpan, CancellationToken)"/>) and on every
+/// request made (<see cref="Requests"/>). <see cref="Faults"/> scripts failures for delivery tests.
 /// </summary>
+/// <remarks>
+/// The <c>WaitFor…</c> methods complete as soon as their condition holds, without polling. They throw
+/// <see cref="TimeoutException"/> when it does not hold in time (the message lists what arrived, what was refused and
+/// every request), <see cref="OperationCanceledException"/> when canceled, and <see cref="ArgumentOutOfRangeException"/>
+/// for a negative timeout other than <see cref="Timeout.InfiniteTimeSpan"/>.
+/// </remarks>
 /// <example>
 /// <code>
 /// await using var server = await SentryTestServer.StartAsync();
@@ -31,37 +27,26 @@ namespace ErrorReporting.Testing;
 /// </example>
 public sealed class SentryTestServer : IAsyncDisposable
 {
-    private const int MaxListedInMessages = 20;
-    private static readonly TimeSpan s_stopTimeout = TimeSpan.FromSeconds(5);
-
-    private readonly KestrelServer _server;
+    private readonly WebApplication _app;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly TimeProvider _time = TimeProvider.System;
-    private readonly long _started;
-    private readonly object _gate = new();
+    private readonly long _started = TimeProvider.System.GetTimestamp();
     private readonly List<ReceivedRequestInfo> _requests = [];
-    private readonly ConditionWaiters _requestWaiters;
     private int _sequence;
     private int _disposed;
 
-    private SentryTestServer(KestrelServer server, SentryEnvelopeReceiver receiver)
+    private SentryTestServer(WebApplication app, SentryEnvelopeReceiver receiver)
     {
-        _server = server;
+        _app = app;
         Receiver = receiver;
-        Faults = new FaultScript();
-        _requestWaiters = new ConditionWaiters(_gate);
-        _started = _time.GetTimestamp();
-        receiver.DescribeMore = DescribeRequests;
+        app.MapPost("/api/{projectId}/envelope/", HandleAsync);
+        app.MapFallback("{**path}", HandleAsync); // anything else is refused by the receiver (404, 405), and logged
     }
 
-    /// <summary>Gets the DSN clients use: <c>http://{public_key}@127.0.0.1:{port}/{project_id}</c> (with <c>:{secret_key}</c> after the public key when there is one).</summary>
+    /// <summary>Gets the DSN clients use: <c>http://{public_key}[:{secret_key}]@127.0.0.1:{port}/{project_id}</c>.</summary>
     public string Dsn { get; private set; } = "";
 
     /// <summary>Gets the port the server listens on.</summary>
     public int Port { get; private set; }
-
-    /// <summary>Gets the server's base address, <c>http://127.0.0.1:{port}/</c>.</summary>
-    public Uri BaseAddress { get; private set; } = null!;
 
     /// <summary>Gets the envelope endpoint, <c>http://127.0.0.1:{port}/api/{project_id}/envelope/</c>.</summary>
     public Uri EnvelopeUri { get; private set; } = null!;
@@ -79,45 +64,30 @@ public sealed class SentryTestServer : IAsyncDisposable
     public SentryEnvelopeReceiver Receiver { get; }
 
     /// <summary>Gets the fault script: scripted answers to the next requests.</summary>
-    public FaultScript Faults { get; }
+    public FaultScript Faults { get; } = new();
 
-    /// <summary>Gets the accepted envelopes, in arrival order (see <see cref="SentryEnvelopeReceiver.Envelopes"/>).</summary>
+    /// <summary>Gets the accepted envelopes, in arrival order.</summary>
     public IReadOnlyList<ReceivedEnvelope> Envelopes => Receiver.Envelopes;
 
-    /// <summary>Gets the received events, in arrival order (see <see cref="SentryEnvelopeReceiver.Events"/>).</summary>
+    /// <summary>Gets the received events, in arrival order.</summary>
     public IReadOnlyList<ReceivedEvent> Events => Receiver.Events;
 
-    /// <summary>Gets the received client reports, in arrival order (see <see cref="SentryEnvelopeReceiver.ClientReports"/>).</summary>
+    /// <summary>Gets the received client reports, in arrival order.</summary>
     public IReadOnlyList<ReceivedClientReport> ClientReports => Receiver.ClientReports;
 
-    /// <summary>Gets the requests the receiver refused (see <see cref="SentryEnvelopeReceiver.Rejections"/>).</summary>
+    /// <summary>Gets the requests the receiver refused, in arrival order.</summary>
     public IReadOnlyList<RejectedRequest> Rejections => Receiver.Rejections;
 
-    /// <summary>
-    /// Gets every request received, faulted or not, in the order their outcome was decided (a delayed request is
-    /// logged after its delay; a hung one when it starts hanging). A request that is still being handled is not listed.
-    /// </summary>
-    public IReadOnlyList<ReceivedRequestInfo> Requests
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _requests.ToArray();
-            }
-        }
-    }
+    /// <summary>Gets every request, faulted or not, in the order its outcome was decided (a delayed one after its delay).</summary>
+    public IReadOnlyList<ReceivedRequestInfo> Requests => Receiver.Snapshot(_requests);
 
-    /// <summary>
-    /// Starts a server on 127.0.0.1.
-    /// </summary>
+    /// <summary>Starts a server on 127.0.0.1.</summary>
     /// <param name="options">The options, or <see langword="null"/> for the defaults (random port and key, project 42).</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The running server. Dispose it to stop it.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><see cref="SentryTestServerOptions.Port"/> is not between 0 and 65535.</exception>
     /// <exception cref="ArgumentException"><see cref="SentryTestServerOptions.ProjectId"/> is <see langword="null"/> or empty, or contains <c>/</c>.</exception>
     /// <exception cref="IOException">The port is in use.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled before the server started.</exception>
     public static async Task<SentryTestServer> StartAsync(SentryTestServerOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new SentryTestServerOptions();
@@ -131,22 +101,19 @@ public sealed class SentryTestServer : IAsyncDisposable
         var publicKey = string.IsNullOrEmpty(options.PublicKey) ? Guid.NewGuid().ToString("N") : options.PublicKey;
         var receiver = new SentryEnvelopeReceiver(publicKey, options.ProjectId, options.SecretKey);
 
-        var kestrelOptions = new KestrelServerOptions
+        // An empty builder: no configuration files, environment variables or logging providers of the test's process.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.Services.AddRoutingCore();
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
-            AddServerHeader = false,
-            ApplicationServices = EmptyServiceProvider.Instance,
-        };
-        kestrelOptions.Limits.MaxRequestBodySize = null; // the receiver enforces Sentry's limits itself
-        kestrelOptions.Listen(IPAddress.Loopback, options.Port);
-        var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions()), NullLoggerFactory.Instance);
-        var kestrel = new KestrelServer(Options.Create(kestrelOptions), transport, NullLoggerFactory.Instance);
-        var server = new SentryTestServer(kestrel, receiver);
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = Refusal.MaxEnvelopeBytes;
+            kestrel.Listen(IPAddress.Loopback, options.Port);
+        });
+        var server = new SentryTestServer(builder.Build(), receiver);
         try
         {
-            await kestrel.StartAsync(new Application(server.HandleAsync), cancellationToken).ConfigureAwait(false);
-            var address = kestrel.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
-                ?? throw new InvalidOperationException("Kestrel did not report the address it listens on.");
-            server.Port = new Uri(address).Port;
+            await server._app.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -154,73 +121,79 @@ public sealed class SentryTestServer : IAsyncDisposable
             throw;
         }
 
-        var port = server.Port.ToString(CultureInfo.InvariantCulture);
+        var origin = new Uri(server._app.Urls.First());
         var keys = Uri.EscapeDataString(publicKey) + (receiver.SecretKey is { } secret ? ":" + Uri.EscapeDataString(secret) : "");
-        server.Dsn = $"http://{keys}@127.0.0.1:{port}/{Uri.EscapeDataString(options.ProjectId)}";
-        server.BaseAddress = new Uri($"http://127.0.0.1:{port}/");
-        server.EnvelopeUri = new Uri(server.BaseAddress, $"api/{Uri.EscapeDataString(options.ProjectId)}/envelope/");
+        (server.Port, server.Dsn) = (origin.Port, $"http://{keys}@{origin.Authority}/{Uri.EscapeDataString(options.ProjectId)}");
+        server.EnvelopeUri = new Uri(origin, $"api/{Uri.EscapeDataString(options.ProjectId)}/envelope/");
         return server;
     }
 
-    /// <inheritdoc cref="SentryEnvelopeReceiver.WaitForEventsAsync(int, TimeSpan, CancellationToken)"/>
+    /// <summary>Waits up to <paramref name="timeout"/> until at least <paramref name="count"/> events have arrived; returns them all.</summary>
     public Task<IReadOnlyList<ReceivedEvent>> WaitForEventsAsync(int count, TimeSpan timeout, CancellationToken cancellationToken = default)
-        => Receiver.WaitForEventsAsync(count, timeout, cancellationToken);
-
-    /// <inheritdoc cref="SentryEnvelopeReceiver.WaitForEventAsync(string, TimeSpan, CancellationToken)"/>
-    public Task<ReceivedEvent> WaitForEventAsync(string eventId, TimeSpan timeout, CancellationToken cancellationToken = default)
-        => Receiver.WaitForEventAsync(eventId, timeout, cancellationToken);
-
-    /// <inheritdoc cref="SentryEnvelopeReceiver.WaitForEventAsync(SentryId, TimeSpan, CancellationToken)"/>
-    public Task<ReceivedEvent> WaitForEventAsync(SentryId eventId, TimeSpan timeout, CancellationToken cancellationToken = default)
-        => Receiver.WaitForEventAsync(eventId, timeout, cancellationToken);
-
-    /// <inheritdoc cref="SentryEnvelopeReceiver.WaitForClientReportsAsync(Func{IReadOnlyList{ReceivedClientReport}, bool}, TimeSpan, CancellationToken)"/>
-    public Task<IReadOnlyList<ReceivedClientReport>> WaitForClientReportsAsync(
-        Func<IReadOnlyList<ReceivedClientReport>, bool> condition,
-        TimeSpan timeout,
-        CancellationToken cancellationToken = default)
-        => Receiver.WaitForClientReportsAsync(condition, timeout, cancellationToken);
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        return WaitAsync(() => Events is { Count: var arrived } events && arrived >= count ? events : null, $"{count} event(s)", timeout, cancellationToken);
+    }
 
     /// <summary>
-    /// Waits until at least <paramref name="count"/> requests are in <see cref="Requests"/> (faulted or not).
+    /// Waits up to <paramref name="timeout"/> until the events received so far satisfy <paramref name="condition"/>
+    /// (called under a lock each time something is recorded: keep it quick); returns them.
     /// </summary>
-    /// <param name="count">The number of requests to wait for.</param>
-    /// <param name="timeout">How long to wait at most.</param>
-    /// <param name="cancellationToken">Cancels the wait.</param>
-    /// <returns>All requests logged so far (at least <paramref name="count"/>).</returns>
-    /// <exception cref="ArgumentOutOfRangeException">
-    /// <paramref name="count"/> is negative, or <paramref name="timeout"/> is negative and not <see cref="Timeout.InfiniteTimeSpan"/>,
-    /// or the wait is needed and <paramref name="timeout"/> is longer than 4,294,967,294 milliseconds (about 49.7 days).
-    /// </exception>
-    /// <exception cref="TimeoutException">Fewer requests arrived within <paramref name="timeout"/>.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
+    public Task<IReadOnlyList<ReceivedEvent>> WaitForEventsAsync(Func<IReadOnlyList<ReceivedEvent>, bool> condition, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        return WaitAsync(() => Events is var events && condition(events) ? events : null, "events satisfying the condition", timeout, cancellationToken);
+    }
+
+    /// <summary>
+    /// Waits up to <paramref name="timeout"/> until the event whose payload or envelope header has the <c>event_id</c>
+    /// <paramref name="eventId"/> (32 hexadecimal characters or a hyphenated GUID, in any case) has arrived; returns it.
+    /// </summary>
+    public Task<ReceivedEvent> WaitForEventAsync(string eventId, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(eventId);
+        var expected = Guid.TryParse(eventId, out var id) ? id : (Guid?)null;
+        bool Matches(string? received) => received is not null && (Guid.TryParse(received, out var guid) ? guid == expected : string.Equals(received, eventId, StringComparison.OrdinalIgnoreCase));
+        return WaitAsync(() => Events.FirstOrDefault(e => Matches(e.EventId) || Matches(e.EnvelopeEventId)), $"event {eventId}", timeout, cancellationToken);
+    }
+
+    /// <summary>Waits up to <paramref name="timeout"/> until the event with the id a report call returned has arrived; returns it.</summary>
+    /// <exception cref="ArgumentException"><paramref name="eventId"/> is <see cref="SentryId.Empty"/>: the report was not accepted, so no event will arrive.</exception>
+    public Task<ReceivedEvent> WaitForEventAsync(SentryId eventId, TimeSpan timeout, CancellationToken cancellationToken = default)
+        => eventId == SentryId.Empty
+            ? throw new ArgumentException("The event id is SentryId.Empty: the report was not accepted, so no event will arrive.", nameof(eventId))
+            : WaitForEventAsync(eventId.ToString(), timeout, cancellationToken);
+
+    /// <summary>
+    /// Waits up to <paramref name="timeout"/> until the client reports received so far satisfy <paramref name="condition"/>
+    /// (for example <c>reports => reports.Sum(r => r.Quantity("queue_overflow")) >= 3</c>; called under a lock each time
+    /// something is recorded: keep it quick); returns them.
+    /// </summary>
+    public Task<IReadOnlyList<ReceivedClientReport>> WaitForClientReportsAsync(
+        Func<IReadOnlyList<ReceivedClientReport>, bool> condition, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        return WaitAsync(() => ClientReports is var reports && condition(reports) ? reports : null, "client reports satisfying the condition", timeout, cancellationToken);
+    }
+
+    /// <summary>Waits up to <paramref name="timeout"/> until at least <paramref name="count"/> requests are in <see cref="Requests"/>; returns them all.</summary>
     public Task<IReadOnlyList<ReceivedRequestInfo>> WaitForRequestsAsync(int count, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        return _requestWaiters.WaitAsync<IReadOnlyList<ReceivedRequestInfo>>(
-            () => _requests.Count >= count ? _requests.ToArray() : null,
-            timeout,
-            () => Receiver.Describe($"{count} request(s)", timeout),
-            cancellationToken);
+        return WaitAsync(() => Requests is { Count: var arrived } requests && arrived >= count ? requests : null, $"{count} request(s)", timeout, cancellationToken);
     }
 
-    /// <summary>
-    /// Forgets everything recorded: the receiver's envelopes, events, client reports and rejections, and the request
-    /// log. The fault script is kept (see <see cref="FaultScript.Clear"/>).
-    /// </summary>
+    /// <summary>Forgets everything recorded and the request log. The fault script is kept (see <see cref="FaultScript.Clear"/>).</summary>
     public void Clear()
     {
-        Receiver.Clear();
-        lock (_gate)
+        lock (Receiver.Gate)
         {
+            Receiver.Clear();
             _requests.Clear();
-            _requestWaiters.CheckAll();
         }
     }
 
-    /// <summary>
-    /// Stops the server: hung and delayed requests are aborted, then Kestrel shuts down.
-    /// </summary>
+    /// <summary>Stops the server: hung and delayed requests are aborted, then Kestrel shuts down.</summary>
     /// <returns>A task that completes when the server has stopped.</returns>
     public async ValueTask DisposeAsync()
     {
@@ -230,52 +203,30 @@ public sealed class SentryTestServer : IAsyncDisposable
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
-        using (var timeout = new CancellationTokenSource(s_stopTimeout))
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
         {
-            try
-            {
-                await _server.StopAsync(timeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Connections still open after the timeout were aborted.
-            }
+            await _app.StopAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Connections still open after the timeout were aborted.
         }
 
-        _server.Dispose();
+        await _app.DisposeAsync().ConfigureAwait(false);
         _stopping.Dispose();
     }
 
-    /// <summary>
-    /// Handles a request: synchronously when the body is already buffered, there is no fault to apply and the answer
-    /// fits the response buffer (the usual case); otherwise it continues asynchronously.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private Task HandleAsync(HttpContext context)
+    private async Task HandleAsync(HttpContext context)
     {
         var sequence = Interlocked.Increment(ref _sequence);
-        var sinceStart = _time.GetElapsedTime(_started);
-        var receiving = Receiver.ReceiveAsync(context);
-        return receiving.IsCompletedSuccessfully
-            ? RespondAsync(context, sequence, sinceStart, receiving.Result)
-            : HandleRestAsync(context, sequence, sinceStart, receiving);
-    }
-
-    private async Task HandleRestAsync(HttpContext context, int sequence, TimeSpan sinceStart, ValueTask<ReceiveResult> receiving)
-    {
-        var result = await receiving.ConfigureAwait(false);
-        await RespondAsync(context, sequence, sinceStart, result).ConfigureAwait(false);
-    }
-
-    /// <summary>Logs the request and answers it: normally (synchronously when the write completes at once), or as the next fault says.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private Task RespondAsync(HttpContext context, int sequence, TimeSpan sinceStart, ReceiveResult result)
-    {
+        var sinceStart = TimeProvider.System.GetElapsedTime(_started);
+        var result = await Receiver.ReceiveAsync(context).ConfigureAwait(false);
         var request = new ReceivedRequestInfo(sequence, result.ReceivedAt, sinceStart, result.Method, result.Path, result.EventId, result.BodyLength);
-        if (result.ClientDisconnected)
+        if (result.Disconnected is not null)
         {
-            Log(request.Complete(RequestOutcome.Aborted, null, null, recorded: false, result.Detail));
-            return Task.CompletedTask;
+            Log(request with { Outcome = RequestOutcome.Aborted, Detail = result.Disconnected });
+            return;
         }
 
         FaultResponse? fault;
@@ -286,211 +237,119 @@ public sealed class SentryTestServer : IAsyncDisposable
         catch (Exception exception)
         {
             var detail = $"the fault handler threw {exception.GetType().Name}: {exception.Message}";
-            fault = FaultResponse.Status(StatusCodes.Status500InternalServerError, SentryEnvelopeReceiver.JsonObject("detail", detail));
+            Log(request with { Outcome = RequestOutcome.Answered, StatusCode = 500, Detail = detail });
+            await SentryEnvelopeReceiver.AnswerAsync(context, 500, null, detail, []).ConfigureAwait(false);
+            return;
         }
 
-        if (fault is not null && (fault.Kind != FaultResponse.FaultKind.Normal || fault.Delay > TimeSpan.Zero))
-        {
-            return ApplyFaultAsync(context, result, request, fault);
-        }
-
-        // Record and log before answering: once the client has its response, the test sees the request.
-        Receiver.Record(result);
-        Log(request.Complete(RequestOutcome.Answered, result.StatusCode, fault, result.Accepted, result.Detail));
-        Task writing;
-        try
-        {
-            writing = SentryEnvelopeReceiver.WriteResponseAsync(context, result, fault?.Headers, context.RequestAborted);
-        }
-        catch (Exception exception) when (exception is IOException or OperationCanceledException)
-        {
-            context.Abort();
-            return Task.CompletedTask;
-        }
-
-        return writing.IsCompletedSuccessfully ? Task.CompletedTask : AbortIfWriteFailsAsync(context, writing);
-    }
-
-    private static async Task AbortIfWriteFailsAsync(HttpContext context, Task writing)
-    {
-        try
-        {
-            await writing.ConfigureAwait(false);
-        }
-        catch (Exception exception) when (exception is IOException or OperationCanceledException)
-        {
-            // The client went away while the response was written; the request was already logged.
-            context.Abort();
-        }
-    }
-
-    /// <summary>Applies a fault other than an immediate normal answer: a delay, a status, a closed connection or a hang.</summary>
-    private async Task ApplyFaultAsync(HttpContext context, ReceiveResult result, ReceivedRequestInfo request, FaultResponse fault)
-    {
         // Delays and hangs end when the server stops as well as when the client goes away.
-        var kind = fault.Kind;
         using var aborted = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
-        var token = aborted.Token;
-        if (fault.Delay > TimeSpan.Zero && kind != FaultResponse.FaultKind.Hang)
-        {
-            try
-            {
-                await Task.Delay(fault.Delay, _time, token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                var why = _stopping.IsCancellationRequested ? "the server stopped" : "the client went away";
-                Log(request.Complete(RequestOutcome.Aborted, null, fault, recorded: false, $"{why} during the delay of {fault}"));
-                context.Abort();
-                return;
-            }
-        }
-
         try
         {
-            switch (kind)
+            if (fault is { Delay.Ticks: > 0, Kind: not FaultResponse.FaultKind.Hang })
             {
-                case FaultResponse.FaultKind.Normal:
-                    // Record and log before answering: once the client has its response, the test sees the request.
-                    Receiver.Record(result);
-                    Log(request.Complete(RequestOutcome.Answered, result.StatusCode, fault, result.Accepted, result.Detail));
-                    await SentryEnvelopeReceiver.WriteResponseAsync(context, result, fault.Headers, token).ConfigureAwait(false);
-                    break;
-
-                case FaultResponse.FaultKind.Status:
-                    await AnswerStatusAsync(context, result, request, fault, token).ConfigureAwait(false);
-                    break;
-
-                case FaultResponse.FaultKind.CloseConnection:
-                    Log(request.Complete(RequestOutcome.Aborted, null, fault, recorded: false, "connection closed without a response (injected)"));
+                try
+                {
+                    await Task.Delay(fault.Delay, aborted.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    var why = _stopping.IsCancellationRequested ? "the server stopped" : "the client went away";
+                    Log(request with { Outcome = RequestOutcome.Aborted, Fault = fault, Detail = $"{why} during the delay of {fault}" });
                     context.Abort();
-                    break;
-
-                case FaultResponse.FaultKind.Hang:
-                    Log(request.Complete(RequestOutcome.Hung, null, fault, recorded: false, "never answered (injected)"));
-                    try
-                    {
-                        await Task.Delay(Timeout.InfiniteTimeSpan, token).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        // The client gave up, or the server is stopping.
-                    }
-
-                    context.Abort();
-                    break;
+                    return;
+                }
             }
+
+            await AnswerAsync(context, result, request with { Fault = fault }, aborted.Token).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is IOException or OperationCanceledException)
         {
-            // The client went away while the response was written; the request was already logged.
+            // The client went away while the answer was written, or a hang ended; the request was already logged.
             context.Abort();
         }
     }
 
-    private async Task AnswerStatusAsync(HttpContext context, ReceiveResult result, ReceivedRequestInfo request, FaultResponse fault, CancellationToken token)
+    /// <summary>Answers as the fault says. Records and logs first: once the client has its answer, the test sees the request.</summary>
+    private async Task AnswerAsync(HttpContext context, ReceiveResult result, ReceivedRequestInfo request, CancellationToken aborted)
+    {
+        var fault = request.Fault;
+        switch (fault?.Kind ?? FaultResponse.FaultKind.Normal)
+        {
+            case FaultResponse.FaultKind.Normal:
+                Receiver.Record(result);
+                Log(request with { Outcome = RequestOutcome.Answered, StatusCode = result.StatusCode, Recorded = result.Envelope is not null, Detail = result.Detail });
+                await SentryEnvelopeReceiver.AnswerAsync(context, result.StatusCode, result.EventId, result.Detail, fault?.Headers ?? []).ConfigureAwait(false);
+                break;
+
+            case FaultResponse.FaultKind.Status:
+                await AnswerStatusAsync(context, result, request, fault!).ConfigureAwait(false);
+                break;
+
+            case FaultResponse.FaultKind.CloseConnection:
+                Log(request with { Outcome = RequestOutcome.Aborted, Detail = "connection closed without a response (injected)" });
+                context.Abort();
+                break;
+
+            case FaultResponse.FaultKind.Hang:
+                Log(request with { Outcome = RequestOutcome.Hung, Detail = "never answered (injected)" });
+                await Task.Delay(Timeout.InfiniteTimeSpan, aborted).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    /// <summary>Answers an injected status: a 200 for a valid envelope records it; any other status records nothing.</summary>
+    private async Task AnswerStatusAsync(HttpContext context, ReceiveResult result, ReceivedRequestInfo request, FaultResponse fault)
     {
         var status = fault.StatusCode;
-        var recorded = status == StatusCodes.Status200OK && result.Accepted;
+        var recorded = status == StatusCodes.Status200OK && result.Envelope is not null;
         if (recorded)
         {
-            Receiver.RecordAccepted(result);
+            Receiver.Record(result);
         }
 
-        var body = fault.Body;
-        if (body is null)
+        var detail = recorded ? null : result.Envelope is not null ? "refused by an injected fault" : $"not recorded, the receiver refused it: {result.Detail}";
+        Log(request with { Outcome = RequestOutcome.Answered, StatusCode = status, Recorded = recorded, Detail = detail });
+        if (fault.Body is null)
         {
-            body = status == StatusCodes.Status200OK
-                ? (result.EventId is { } id ? SentryEnvelopeReceiver.JsonObject("id", id) : "{}")
-                : SentryEnvelopeReceiver.JsonObject("detail", $"injected fault: HTTP {status}");
+            await SentryEnvelopeReceiver.AnswerAsync(context, status, result.EventId, $"injected fault: HTTP {status}", fault.Headers).ConfigureAwait(false);
+            return;
         }
 
-        var trimmed = body.TrimStart();
-        var contentType = trimmed.StartsWith('{') || trimmed.StartsWith('[') ? "application/json" : "text/plain; charset=utf-8";
-        var detail = recorded ? null : result.Accepted ? "refused by an injected fault" : $"not recorded, the receiver refused it: {result.Detail}";
-        Log(request.Complete(RequestOutcome.Answered, status, fault, recorded, detail));
-        await SentryEnvelopeReceiver.WriteAsync(context.Response, status, contentType, body, fault.Headers, token).ConfigureAwait(false);
+        context.Response.StatusCode = status;
+        foreach (var (name, value) in fault.Headers)
+        {
+            context.Response.Headers.Append(name, value);
+        }
+
+        context.Response.ContentType = fault.Body.TrimStart() is ['{' or '[', ..] ? "application/json" : "text/plain; charset=utf-8";
+        await context.Response.WriteAsync(fault.Body, context.RequestAborted).ConfigureAwait(false);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Log(ReceivedRequestInfo request)
     {
-        lock (_gate)
+        lock (Receiver.Gate)
         {
             _requests.Add(request);
-            _requestWaiters.CheckAll();
+            Receiver.Changed();
         }
     }
 
-    private string DescribeRequests()
+    private Task<T> WaitAsync<T>(Func<T?> probe, string waitedFor, TimeSpan timeout, CancellationToken cancellationToken)
+        where T : class
+        => Receiver.WaitAsync(probe, timeout, () => Describe(waitedFor, timeout), cancellationToken);
+
+    /// <summary>Describes what arrived and the last requests (a refused one with the reason it was given), for timeout messages.</summary>
+    private string Describe(string waitedFor, TimeSpan timeout)
     {
-        var text = new StringBuilder();
-        lock (_gate)
-        {
-            text.Append("Server requests: ").Append(_requests.Count).Append(_requests.Count > 0 ? ":" : ".").AppendLine();
-            var skip = Math.Max(0, _requests.Count - MaxListedInMessages);
-            if (skip > 0)
-            {
-                text.Append("  … ").Append(skip).Append(" earlier").AppendLine();
-            }
-
-            for (var i = skip; i < _requests.Count; i++)
-            {
-                text.Append("  - ").Append(_requests[i]).AppendLine();
-            }
-        }
-
-        var pending = Faults.PendingCount;
-        if (pending > 0)
-        {
-            text.Append("Queued faults not used: ").Append(pending).Append('.').AppendLine();
-        }
-
-        return text.ToString();
-    }
-
-    /// <summary>
-    /// The application Kestrel calls. Like ASP.NET Core's own host, it keeps one <see cref="DefaultHttpContext"/> per
-    /// connection (in Kestrel's <see cref="IHostContextContainer{TContext}"/>) and reinitializes it for each request.
-    /// </summary>
-    private sealed class Application(RequestDelegate handler) : IHttpApplication<HttpContext>
-    {
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public HttpContext CreateContext(IFeatureCollection contextFeatures)
-        {
-            if (contextFeatures is not IHostContextContainer<HttpContext> container)
-            {
-                return new DefaultHttpContext(contextFeatures);
-            }
-
-            if (container.HostContext is DefaultHttpContext reused)
-            {
-                reused.Initialize(contextFeatures);
-                return reused;
-            }
-
-            var context = new DefaultHttpContext(contextFeatures);
-            container.HostContext = context;
-            return context;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public Task ProcessRequestAsync(HttpContext context) => handler(context);
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void DisposeContext(HttpContext context, Exception? exception)
-        {
-            if (context is DefaultHttpContext defaultContext)
-            {
-                defaultContext.Uninitialize();
-            }
-        }
-    }
-
-    private sealed class EmptyServiceProvider : IServiceProvider
-    {
-        public static readonly EmptyServiceProvider Instance = new();
-
-        public object? GetService(Type serviceType) => null;
+        var (events, requests) = (Events, Requests);
+        return string.Join(
+            System.Environment.NewLine,
+            [
+                $"Timed out after {timeout} waiting for {waitedFor} at the Sentry test server (project {ProjectId}).",
+                $"Received {events.Count} event(s){(events.Count > 10 ? ", the last 10" : "")}:", .. events.TakeLast(10).Select(e => $"  - {e}"),
+                $"Requests: {requests.Count}{(requests.Count > 20 ? ", the last 20" : "")}:", .. requests.TakeLast(20).Select(r => $"  - {r}"),
+                $"Queued faults not used: {Faults.PendingCount}.",
+            ]);
     }
 }

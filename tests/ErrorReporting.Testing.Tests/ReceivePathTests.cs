@@ -78,18 +78,6 @@ public sealed class ReceivePathTests
         Assert.Equal(body.Length, server.Envelopes[0].BodyLength);
     }
 
-    [Fact]
-    public async Task HandleAsync_StreamCompletingAsynchronously_ReadToTheEnd()
-    {
-        var receiver = new SentryEnvelopeReceiver("abc", "5");
-        var context = Context(receiver, "/api/5/envelope/", new YieldingStream(TestHttp.TestData("handled-exception.envelope")));
-
-        await receiver.HandleAsync(context);
-
-        Assert.Equal(200, context.Response.StatusCode);
-        Assert.Equal(EventId, Assert.Single(receiver.Events).EventId);
-    }
-
     [Theory]
     [InlineData("identity")]
     [InlineData("gzip, identity")]
@@ -186,18 +174,6 @@ public sealed class ReceivePathTests
     }
 
     [Fact]
-    public async Task HandleAsync_EventIdSharedByHeaderAndPayload_OneString()
-    {
-        await using var server = await SentryTestServer.StartAsync();
-
-        using var response = await TestHttp.PostAsync(server, TestHttp.EventEnvelope(EventId, "{\"event_id\":\"" + EventId + "\"}"));
-
-        var received = Assert.Single(server.Events);
-        Assert.Equal(EventId, received.EventId);
-        Assert.Same(received.EnvelopeEventId, received.EventId);
-    }
-
-    [Fact]
     public async Task WaitForEventAsync_IdArrivingAfterClear_Completes()
     {
         await using var server = await SentryTestServer.StartAsync();
@@ -264,42 +240,5 @@ public sealed class ReceivePathTests
             length = body.Length;
             return true;
         }
-    }
-
-    /// <summary>A body stream whose reads complete asynchronously, a few bytes at a time.</summary>
-    private sealed class YieldingStream(byte[] data) : Stream
-    {
-        private int _position;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => _position; set => throw new NotSupportedException(); }
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            await Task.Yield();
-            var count = Math.Min(Math.Min(buffer.Length, 100), data.Length - _position);
-            data.AsSpan(_position, count).CopyTo(buffer.Span);
-            _position += count;
-            return count;
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

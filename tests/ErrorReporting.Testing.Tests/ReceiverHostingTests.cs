@@ -28,7 +28,7 @@ public sealed class ReceiverHostingTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var received = Assert.Single(receiver.Events);
         Assert.False(received.Handled);
-        Assert.Equal("br", received.Envelope.ContentEncoding);
+        Assert.Equal("br", received.Envelope.Headers["Content-Encoding"]);
     }
 
     [Fact]

@@ -179,7 +179,7 @@ public sealed class RecordingErrorReporterTests
         var third = reporter.ReportUnhandled(exception, "Worker.Loop");
 
         Assert.Equal(3, new[] { first, second, third }.Distinct().Count());
-        Assert.Equal([first, second, third], reporter.FindAll(exception).Select(r => r.EventId));
+        Assert.Equal([first, second, third], reporter.Reports.Where(r => r.Exception == exception).Select(r => r.EventId));
         Assert.Equal(first, reporter.Find(exception)?.EventId);
         Assert.Equal([RecordedReportKind.Handled, RecordedReportKind.Handled, RecordedReportKind.Unhandled], reporter.Reports.Select(r => r.Kind));
     }
@@ -196,14 +196,22 @@ public sealed class RecordingErrorReporterTests
         Assert.Throws<ArgumentNullException>("message", () => reporter.ReportMessage(null!));
         Assert.Throws<ArgumentNullException>("message", () => reporter.ReportMessage(null!, SentryLevel.Warning, scope => scope.SetTag("k", "v")));
         Assert.Throws<ArgumentNullException>("exception", () => reporter.Find(null!));
-        Assert.Throws<ArgumentNullException>("exception", () => reporter.FindAll((Exception)null!));
-        Assert.Throws<ArgumentNullException>("predicate", () => reporter.FindAll((Func<RecordedReport, bool>)null!));
-        Assert.Throws<ArgumentNullException>("timeProvider", () => new RecordingErrorReporter(null!));
         Assert.Empty(reporter.Reports);
     }
 
     [Fact]
-    public void FindAll_ByTypeAndPredicate_FiltersInOrder()
+    public void Constructor_NoTimeProvider_TimestampsWithTheSystemClock()
+    {
+        var before = DateTimeOffset.UtcNow;
+        var reporter = new RecordingErrorReporter(timeProvider: null);
+
+        reporter.ReportMessage("m");
+
+        Assert.InRange(Assert.Single(reporter.Reports).Timestamp, before, DateTimeOffset.UtcNow);
+    }
+
+    [Fact]
+    public void FindAll_ByType_FiltersInOrder()
     {
         var reporter = new RecordingErrorReporter();
         reporter.ReportHandled(new ArgumentException("a"));
@@ -212,7 +220,6 @@ public sealed class RecordingErrorReporterTests
         reporter.ReportHandled(new InvalidOperationException("b"));
 
         Assert.Equal(["a", "Value cannot be null. (Parameter 'p')"], reporter.FindAll<ArgumentException>().Select(r => r.Exception!.Message));
-        Assert.Equal([RecordedReportKind.Message], reporter.FindAll(r => r.Exception is null).Select(r => r.Kind));
         Assert.Null(reporter.Find(new InvalidOperationException("b")));
         Assert.Equal("b", reporter.LatestReport?.Exception?.Message);
         Assert.Equal(4, reporter.Count);

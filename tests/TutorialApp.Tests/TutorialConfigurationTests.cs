@@ -37,13 +37,13 @@ public sealed class TutorialConfigurationTests(ITestOutputHelper output)
             Assert.Equal(HttpStatusCode.NotFound, status);
 
             var issues = await TutorialHttp.GetPageAsync(client, "/issues");
-            Assert.Contains($"events go to Sentry at <strong>{sentry.BaseAddress.Host}</strong>", issues, StringComparison.Ordinal);
+            Assert.Contains($"events go to Sentry at <strong>{sentry.EnvelopeUri.Host}</strong>", issues, StringComparison.Ordinal);
             Assert.DoesNotContain("<table id=\"issues\"", issues, StringComparison.Ordinal);
             var home = await TutorialHttp.GetPageAsync(client, "/");
             Assert.Contains("data-embedded=\"false\"", home, StringComparison.Ordinal);
             var eventPage = await TutorialHttp.GetPageAsync(client, $"/issues/{handledId}", HttpStatusCode.NotFound);
             Assert.Contains("Open the project's Issues page in Sentry", eventPage, StringComparison.Ordinal);
-            Assert.Contains($"Events go to Sentry at {sentry.BaseAddress.Host}.", app.Output, StringComparison.Ordinal);
+            Assert.Contains($"Events go to Sentry at {sentry.EnvelopeUri.Host}.", app.Output, StringComparison.Ordinal);
             foreach (var shown in new[] { issues, home, eventPage, app.Output })
             {
                 Assert.DoesNotContain(sentry.PublicKey, shown, StringComparison.OrdinalIgnoreCase);

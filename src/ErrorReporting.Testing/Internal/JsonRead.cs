@@ -1,86 +1,75 @@
-using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Unicode;
 
 namespace ErrorReporting.Testing.Internal;
 
 /// <summary>
-/// Tolerant readers over <see cref="JsonElement"/>: a missing or oddly-typed value gives <see langword="null"/>
-/// (or an empty collection), never an exception.
+/// The receiver's JSON: the strict check of headers and payloads, and tolerant readers for the typed views (a missing
+/// or oddly-typed value gives <see langword="null"/> or an empty collection, never an exception).
 /// </summary>
 internal static class JsonRead
 {
-    private static readonly IReadOnlyDictionary<string, string> s_emptyMap = new Dictionary<string, string>(StringComparer.Ordinal);
-
-    public static IReadOnlyDictionary<string, string> EmptyMap => s_emptyMap;
-
-    /// <summary>Gets a property of an object; <see langword="null"/> when the element is not an object, the property is missing or JSON <c>null</c>.</summary>
-    public static JsonElement? Property(JsonElement? element, string name)
+    /// <summary>
+    /// Parses one JSON object whose strings and names are readable (valid UTF-8, no unpaired surrogate escape). Returns
+    /// what is wrong, first found first: "is not valid JSON (…)", "is not a JSON object", "is not readable text (…)".
+    /// </summary>
+    public static string? TryParseObject(ReadOnlyMemory<byte> utf8, out JsonElement value)
     {
-        if (element is { ValueKind: JsonValueKind.Object } value
-            && value.TryGetProperty(name, out var property)
-            && property.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined))
+        value = default;
+        JsonDocument document;
+        try
         {
-            return property;
+            document = JsonDocument.Parse(utf8);
+        }
+        catch (JsonException exception)
+        {
+            return $"is not valid JSON ({exception.Message})";
         }
 
+        // Outside strings JSON is ASCII, so this checks the bytes of every string; an unpaired surrogate can only be an escape.
+        var problem = document.RootElement.ValueKind != JsonValueKind.Object ? "is not a JSON object"
+            : !Utf8.IsValid(utf8.Span) ? "is not readable text (invalid UTF-8)"
+            : UnpairedSurrogate(utf8.Span) is { } detail ? $"is not readable text ({detail})"
+            : null;
+        if (problem is not null)
+        {
+            document.Dispose();
+            return problem;
+        }
+
+        // The document reads the kept envelope bytes in place and lives as long as the view: nothing is copied.
+        value = document.RootElement;
         return null;
     }
 
-    /// <summary>Gets a property when it is an object.</summary>
-    public static JsonElement? Object(JsonElement? element, string name)
-        => Property(element, name) is { ValueKind: JsonValueKind.Object } value ? value : null;
+    /// <summary>Gets a property; <see langword="null"/> when the element is not an object, or the property is missing or <c>null</c>.</summary>
+    public static JsonElement? Property(JsonElement? element, string name)
+        => element is { ValueKind: JsonValueKind.Object } value && value.TryGetProperty(name, out var property) && property.ValueKind != JsonValueKind.Null
+            ? property
+            : null;
 
-    /// <summary>Gets a string property; <see langword="null"/> for any other kind.</summary>
-    public static string? String(JsonElement? element, string name)
-        => Property(element, name) is { ValueKind: JsonValueKind.String } value ? value.GetString() : null;
+    public static JsonElement? Object(JsonElement? element, string name) => Property(element, name) is { ValueKind: JsonValueKind.Object } value ? value : null;
 
-    /// <summary>Gets a scalar property as text: strings as they are, numbers and booleans as their JSON text.</summary>
-    public static string? Scalar(JsonElement? element, string name)
-        => Property(element, name) is { } value ? ScalarText(value) : null;
+    public static string? String(JsonElement? element, string name) => Property(element, name) is { ValueKind: JsonValueKind.String } value ? value.GetString() : null;
 
-    /// <summary>Gets the text of a scalar: strings as they are, numbers and booleans as their JSON text, otherwise <see langword="null"/>.</summary>
-    public static string? ScalarText(JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.String => value.GetString(),
-        JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => value.GetRawText(),
-        _ => null,
-    };
-
-    /// <summary>Gets a string, or the JSON text of any other non-null value.</summary>
+    /// <summary>Gets a string, or the JSON text of any other value.</summary>
     public static string? StringOrRaw(JsonElement? element, string name)
         => Property(element, name) is { } value ? (value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText()) : null;
 
-    /// <summary>Gets a boolean property; <see langword="null"/> for any other kind.</summary>
-    public static bool? Boolean(JsonElement? element, string name) => Property(element, name)?.ValueKind switch
-    {
-        JsonValueKind.True => true,
-        JsonValueKind.False => false,
-        _ => null,
-    };
+    public static bool? Boolean(JsonElement? element, string name) => Property(element, name) is { ValueKind: JsonValueKind.True or JsonValueKind.False } value ? value.GetBoolean() : null;
 
-    /// <summary>Gets an integer property that fits in an <see cref="int"/>.</summary>
-    public static int? Int32(JsonElement? element, string name)
-        => Property(element, name) is { ValueKind: JsonValueKind.Number } value && value.TryGetInt32(out var result) ? result : null;
-
-    /// <summary>Gets an integer property that fits in a <see cref="long"/>.</summary>
-    public static long? Int64(JsonElement? element, string name)
-        => Property(element, name) is { ValueKind: JsonValueKind.Number } value && value.TryGetInt64(out var result) ? result : null;
+    public static long? Int64(JsonElement? element, string name) => Property(element, name) is { ValueKind: JsonValueKind.Number } value && value.TryGetInt64(out var result) ? result : null;
 
     /// <summary>
-    /// Reads a string map in either of the forms Sentry accepts: an object <c>{"k":"v"}</c> or an array of pairs
-    /// <c>[["k","v"]]</c>. Non-string scalar values are kept as their JSON text; <see langword="null"/> values and
-    /// malformed entries are skipped; a later duplicate key wins.
+    /// Reads a string map in either form Sentry accepts, <c>{"k":"v"}</c> or <c>[["k","v"]]</c>: numbers and booleans
+    /// as their JSON text, other values and malformed entries skipped, a later duplicate key winning.
     /// </summary>
     public static IReadOnlyDictionary<string, string> StringMap(JsonElement? element, IEqualityComparer<string>? comparer = null)
     {
-        if (element is not { } value)
-        {
-            return s_emptyMap;
-        }
-
         var map = new Dictionary<string, string>(comparer ?? StringComparer.Ordinal);
-        if (value.ValueKind == JsonValueKind.Object)
+        if (element is { ValueKind: JsonValueKind.Object } entries)
         {
-            foreach (var property in value.EnumerateObject())
+            foreach (var property in entries.EnumerateObject())
             {
                 if (ScalarText(property.Value) is { } text)
                 {
@@ -88,55 +77,80 @@ internal static class JsonRead
                 }
             }
         }
-        else if (value.ValueKind == JsonValueKind.Array)
+        else if (element is { ValueKind: JsonValueKind.Array } pairs)
         {
-            foreach (var pair in value.EnumerateArray())
+            foreach (var pair in pairs.EnumerateArray())
             {
-                if (pair.ValueKind == JsonValueKind.Array
-                    && pair.GetArrayLength() == 2
-                    && pair[0].ValueKind == JsonValueKind.String
-                    && ScalarText(pair[1]) is { } text)
+                if (pair.ValueKind == JsonValueKind.Array && pair.GetArrayLength() == 2 && pair[0].ValueKind == JsonValueKind.String && ScalarText(pair[1]) is { } text)
                 {
                     map[pair[0].GetString()!] = text;
                 }
             }
         }
 
-        return map.Count == 0 ? s_emptyMap : map;
+        return map;
     }
 
-    /// <summary>
-    /// Enumerates the elements of a Sentry <c>Values</c> container: <c>{"values":[…]}</c> or a bare array.
-    /// </summary>
-    public static IEnumerable<JsonElement> Values(JsonElement? element)
+    /// <summary>The objects of a Sentry values container: <c>{"values":[…]}</c> or a bare array.</summary>
+    public static IEnumerable<JsonElement> Objects(JsonElement? container)
     {
-        var array = element switch
-        {
-            { ValueKind: JsonValueKind.Array } bare => bare,
-            { ValueKind: JsonValueKind.Object } container when Property(container, "values") is { ValueKind: JsonValueKind.Array } values => values,
-            _ => (JsonElement?)null,
-        };
-
-        return array is { } items ? items.EnumerateArray() : [];
+        var array = container is { ValueKind: JsonValueKind.Object } ? Property(container, "values") : container;
+        return array is { ValueKind: JsonValueKind.Array } items ? items.EnumerateArray().Where(item => item.ValueKind == JsonValueKind.Object) : [];
     }
 
-    /// <summary>Gets the string elements of an array property.</summary>
+    /// <summary>Reads an element with one of the SDK's own parsers (<c>FromJson</c>); <see langword="null"/> when there is none, or that parser cannot read it.</summary>
+    public static T? Sdk<T>(JsonElement? element, Func<JsonElement, T> fromJson)
+        where T : class
+    {
+        try
+        {
+            return element is { } value ? fromJson(value) : null;
+        }
+        catch (Exception)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The strings (and numbers and booleans, as their JSON text) of an array property.</summary>
     public static IReadOnlyList<string> StringList(JsonElement? element, string name)
+        => Property(element, name) is { ValueKind: JsonValueKind.Array } array ? [.. array.EnumerateArray().Select(ScalarText).OfType<string>()] : [];
+
+    private static string? ScalarText(JsonElement value) => value.ValueKind switch
     {
-        if (Property(element, name) is not { ValueKind: JsonValueKind.Array } array)
+        JsonValueKind.String => value.GetString(),
+        JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => value.GetRawText(),
+        _ => null,
+    };
+
+    /// <summary>Why an escaped string or property name is not readable (an unpaired surrogate), or <see langword="null"/>.</summary>
+    private static string? UnpairedSurrogate(ReadOnlySpan<byte> json)
+    {
+        if (json.IndexOf("\\uD"u8) < 0 && json.IndexOf("\\ud"u8) < 0)
         {
-            return [];
+            return null;
         }
 
-        var list = new List<string>(array.GetArrayLength());
-        foreach (var item in array.EnumerateArray())
+        var reader = new Utf8JsonReader(json);
+        try
         {
-            if (ScalarText(item) is { } text)
+            while (reader.Read())
             {
-                list.Add(text);
+                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+                {
+                    _ = reader.GetString();
+                }
             }
-        }
 
-        return list;
+            return null;
+        }
+        catch (InvalidOperationException exception)
+        {
+            return exception.Message;
+        }
     }
 }
+
+/// <summary>The receiver's answers, <c>{"id": …}</c> and <c>{"detail": …}</c>, serialized without reflection.</summary>
+[JsonSerializable(typeof(Dictionary<string, string>))]
+internal sealed partial class AnswerJsonContext : JsonSerializerContext;

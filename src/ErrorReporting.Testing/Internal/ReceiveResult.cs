@@ -1,47 +1,33 @@
 namespace ErrorReporting.Testing.Internal;
 
-/// <summary>
-/// What the receiver made of one request, before anything is recorded or answered.
-/// </summary>
-internal sealed class ReceiveResult
+/// <summary>What the receiver made of one request, before anything is recorded or answered.</summary>
+internal sealed class ReceiveResult(DateTimeOffset receivedAt, string method, string path)
 {
-    public required DateTimeOffset ReceivedAt { get; init; }
+    public DateTimeOffset ReceivedAt { get; } = receivedAt;
 
-    public required string Method { get; init; }
+    public string Method { get; } = method;
 
-    public required string Path { get; init; }
+    public string Path { get; } = path;
 
-    /// <summary>Gets or sets the status the receiver answers (200 when accepted).</summary>
-    public int StatusCode { get; set; } = 200;
-
-    /// <summary>Gets or sets the reason of a refusal.</summary>
-    public string? Detail { get; set; }
-
-    /// <summary>Gets or sets the envelope header's event id, when the body could be parsed that far (even if refused).</summary>
-    public string? EventId { get; set; }
-
-    /// <summary>Gets or sets the number of body bytes on the wire.</summary>
     public int BodyLength { get; set; }
 
-    /// <summary>Gets or sets a value indicating whether the client went away before the body was read.</summary>
-    public bool ClientDisconnected { get; set; }
+    /// <summary>Gets or sets the envelope header's <c>event_id</c>, once the envelope could be split (even if it is then refused).</summary>
+    public string? EventId { get; set; }
 
-    /// <summary>Gets or sets the parsed envelope; set only when it passed every check.</summary>
+    /// <summary>Gets or sets the envelope, once it passed every check: the request is accepted.</summary>
     public ReceivedEnvelope? Envelope { get; set; }
 
-    /// <summary>Gets or sets the envelope's event (an envelope carries at most one), or <see langword="null"/>.</summary>
     public ReceivedEvent? Event { get; set; }
 
-    public IReadOnlyList<ReceivedClientReport> ClientReports { get; set; } = [];
+    public List<ReceivedClientReport> ClientReports { get; } = [];
 
-    public bool Accepted => StatusCode == 200 && Envelope is not null;
+    /// <summary>Gets or sets the first check that failed.</summary>
+    public Refusal? Refusal { get; set; }
 
-    public void Refuse(int statusCode, string detail)
-    {
-        StatusCode = statusCode;
-        Detail = detail;
-        Envelope = null;
-        Event = null;
-        ClientReports = [];
-    }
+    /// <summary>Gets or sets why the client went away before it sent the whole body (it gets no answer).</summary>
+    public string? Disconnected { get; set; }
+
+    public int StatusCode => Refusal?.StatusCode ?? 200;
+
+    public string? Detail => Disconnected ?? Refusal?.Message;
 }
