@@ -393,7 +393,8 @@ internal static class Scenarios
             Recovery = firstError,
             LastReport = child.LastReport,
             Ignored = warmup,
-            ExpectedClientReports = refusedTransactions == 0 ? NoDiscards : new Dictionary<(string, string), long> { [("queue_overflow", "transaction")] = refusedTransactions },
+            // Each refused transaction is also one span in the client report (its own; these have no child spans).
+            ExpectedClientReports = refusedTransactions == 0 ? NoDiscards : new Dictionary<(string, string), long> { [("queue_overflow", "transaction")] = refusedTransactions, [("queue_overflow", "span")] = refusedTransactions },
         });
     }
 
