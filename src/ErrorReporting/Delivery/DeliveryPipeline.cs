@@ -50,7 +50,6 @@ internal sealed class DeliveryPipeline
         _logger = logger;
     }
 
-    /// <summary>Gets where envelopes go (the envelope URL holds no key; the authorization header does).</summary>
     /// <summary>Gets the DSN's server as <c>host:port</c> (never its key), for logs and the health check.</summary>
     public string Server { get; }
 
