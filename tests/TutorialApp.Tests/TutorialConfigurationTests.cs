@@ -67,15 +67,7 @@ public sealed class TutorialConfigurationTests(ITestOutputHelper output)
             using var client = TutorialHttp.Client(app);
 
             await TutorialHttp.PressAsync(client, "/handled", HttpStatusCode.OK);
-            var deadline = DateTime.UtcNow + TutorialHttp.EventTimeout;
-            var (status, check) = await TutorialHttp.HealthAsync(client);
-            while (status == HttpStatusCode.OK)
-            {
-                // Polled (bounded) until the engine has the server's answer: the check reports what it saw.
-                Assert.True(DateTime.UtcNow < deadline, $"/healthz still says {check}");
-                await Task.Delay(20);
-                (status, check) = await TutorialHttp.HealthAsync(client);
-            }
+            var (status, check) = await TutorialHttp.HealthAfterChangeAsync(client, statusBefore: HttpStatusCode.OK);
 
             Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
             Assert.Equal("Unhealthy", check.GetProperty("status").GetString());

@@ -72,6 +72,25 @@ internal static class TutorialHttp
 
     public static string NewEventId() => Guid.NewGuid().ToString("N");
 
+    /// <summary>
+    /// Gets <c>/healthz</c> until its status code is no longer <paramref name="statusBefore"/> (bounded by
+    /// <see cref="EventTimeout"/>): the check reports what the engine saw, which follows the server's answer.
+    /// </summary>
+    public static async Task<(HttpStatusCode Status, JsonElement Check)> HealthAfterChangeAsync(HttpClient client, HttpStatusCode statusBefore)
+    {
+        var pollInterval = TimeSpan.FromMilliseconds(20);
+        var deadline = DateTime.UtcNow + EventTimeout;
+        var (status, check) = await HealthAsync(client);
+        while (status == statusBefore)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"/healthz still answers {(int)status} after {EventTimeout.TotalSeconds} s: {check}");
+            await Task.Delay(pollInterval);
+            (status, check) = await HealthAsync(client);
+        }
+
+        return (status, check);
+    }
+
     /// <summary>Gets <c>/healthz</c>: its status code and the JSON of the <c>errorreporting</c> check.</summary>
     public static async Task<(HttpStatusCode Status, JsonElement Check)> HealthAsync(HttpClient client)
     {
