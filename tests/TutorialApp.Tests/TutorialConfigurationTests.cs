@@ -74,6 +74,7 @@ public sealed class TutorialConfigurationTests(ITestOutputHelper output)
             Assert.Equal("Sentry rejected the DSN key (HTTP 401: unknown public key '***'): the key is wrong or was revoked; check Sentry:Dsn (or SENTRY_DSN).", check.GetProperty("description").GetString());
             Assert.Equal(401, check.GetProperty("data").GetProperty("last_failure_status").GetInt32());
             Assert.DoesNotContain(sentry.PublicKey, check.ToString(), StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(sentry.PublicKey, app.Output, StringComparison.OrdinalIgnoreCase);
         }
         catch (Exception)
         {

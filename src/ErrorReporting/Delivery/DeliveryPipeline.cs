@@ -106,13 +106,10 @@ internal sealed class DeliveryPipeline
             ?? new HttpEnvelopeTransport(options, (options as ErrorReportingOptions)?.SendTimeout ?? ErrorReportingOptions.DefaultSendTimeout, time);
         var schedule = new SendSchedule(random);
         var notices = new DropNotices(counters, logger, time);
-        var sender = new EnvelopeSender(store, queue, transport, rateLimits, counters, notices, schedule, flush, sdk, options.DiagnosticLogger, time, logger, options.SendClientReports);
-        return new DeliveryPipeline(queue, store, flush, intake, sender, schedule, transport, counters, notices, meterFactory, logger, DsnServer(options.Dsn));
+        _ = Uri.TryCreate(options.Dsn, UriKind.Absolute, out var dsn);
+        var sender = new EnvelopeSender(store, queue, transport, rateLimits, counters, notices, schedule, flush, sdk, options.DiagnosticLogger, time, logger, options.SendClientReports, SecretRedactor.KeysOf(dsn));
+        return new DeliveryPipeline(queue, store, flush, intake, sender, schedule, transport, counters, notices, meterFactory, logger, dsn?.Authority ?? "(no DSN)");
     }
-
-    /// <summary>Gets the host and port of a DSN (never its key).</summary>
-    private static string DsnServer(string? dsn)
-        => Uri.TryCreate(dsn, UriKind.Absolute, out var uri) ? uri.Authority : "(no DSN)";
 
     /// <summary>Starts the background work: opens the store, publishes the meter, runs the intake and the sender.</summary>
     public void Run(TimeProvider time, CancellationToken stopping)

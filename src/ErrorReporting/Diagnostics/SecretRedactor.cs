@@ -22,6 +22,25 @@ internal static partial class SecretRedactor
         return AuthKey().Replace(withoutUserInfo, "$1=" + Mask);
     }
 
+    /// <summary>
+    /// Returns <paramref name="text"/> without DSN keys, also where one of <paramref name="keys"/> stands alone: a
+    /// server's error may echo the key it refused (<c>unknown public key '…'</c>).
+    /// </summary>
+    public static string Redact(string text, string[] keys)
+    {
+        var redacted = Redact(text);
+        foreach (var key in keys)
+        {
+            redacted = redacted.Replace(key, Mask, StringComparison.OrdinalIgnoreCase);
+        }
+
+        return redacted;
+    }
+
+    /// <summary>Gets the keys in a DSN's user info (the public key and, in old DSNs, the secret), for <see cref="Redact(string, string[])"/>.</summary>
+    public static string[] KeysOf(Uri? dsn)
+        => dsn is { UserInfo.Length: > 0 } ? [.. dsn.UserInfo.Split(':').Select(Uri.UnescapeDataString).Where(key => key.Length > 0)] : [];
+
     [GeneratedRegex(@"://[^/@\s""']+@", RegexOptions.CultureInvariant)]
     private static partial Regex UserInfo();
 

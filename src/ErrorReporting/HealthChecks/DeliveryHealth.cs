@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using ErrorReporting.Configuration;
 using ErrorReporting.Delivery;
 using ErrorReporting.Delivery.Accounting;
 using ErrorReporting.Delivery.Queue;
@@ -24,16 +23,16 @@ namespace ErrorReporting.HealthChecks;
 /// <item><term>Healthy</term><description>nothing sent yet, the last envelope delivered, or a rate limit that has
 /// ended.</description></item>
 /// </list>
-/// The description is one line saying what to do, built from key-free parts (the server's reason and exception texts
-/// are redacted of the DSN's keys). The data holds the counts and times behind it.
+/// The description is one line saying what to do, built from key-free parts (the sender removes the DSN's keys from the
+/// server's reason and exception texts before it publishes or logs them). The data holds the counts and times behind it.
 /// </summary>
 /// <remarks>
 /// Everything it reads is published without a lock held by the sender: the counters, the queue's room and the store's
 /// count are <see cref="Volatile"/> or <see cref="Interlocked"/> fields, the sender's <see cref="SendState"/> and the
 /// rate limits' <see cref="RateLimitSnapshot"/> are immutable snapshots behind a volatile reference. It allocates only
 /// the result: the task, the data dictionary with its boxed values, and the description (a constant while healthy).
-/// Texts derived from a failure, the data keys of rate-limited categories and the server's host are computed once per
-/// new failure, new limits or new pipeline, not per call; numbers are formatted on the stack.
+/// Texts derived from a failure and the data keys of rate-limited categories are computed once per new failure or new
+/// limits, not per call; numbers are formatted on the stack.
 /// </remarks>
 internal sealed class DeliveryHealth
 {
@@ -56,7 +55,6 @@ internal sealed class DeliveryHealth
 
     private Failure? _failure;
     private LimitKeys? _limitKeys;
-    private Host? _host;
 
     /// <summary>Judges <paramref name="engine"/> now (by its clock).</summary>
     public HealthCheckResult Assess(DeliveryEngine engine, TimeSpan unhealthyAfter, HealthStatus failureStatus)
@@ -72,7 +70,7 @@ internal sealed class DeliveryHealth
         var state = pipeline.Sender.State;
         var counters = engine.Counters;
         var limits = engine.RateLimits.Announced;
-        var failure = FailureOf(state, engine.Options);
+        var failure = FailureOf(state);
         var data = Data(pipeline, counters, state, failure, limits, now);
         var (status, description) = Judge(pipeline, counters, state, failure, limits, now, unhealthyAfter, failureStatus);
         return new HealthCheckResult(status, description, exception: null, data);
@@ -121,7 +119,7 @@ internal sealed class DeliveryHealth
         if (answered >= 500 && state.ServerFailingSince is { } failingSince && now - failingSince >= unhealthyAfter)
         {
             text.AppendLiteral("Sentry at ");
-            text.AppendFormatted(HostOf(pipeline));
+            text.AppendFormatted(pipeline.Server);
             text.AppendLiteral(" has been failing for ");
             AppendDuration(ref text, now - failingSince);
             Discarded(ref text, reason, "every envelope that met it", counters, "; check the Sentry server's status (status.sentry.io, or your self-hosted Sentry).");
@@ -159,7 +157,7 @@ internal sealed class DeliveryHealth
         if (answered >= 500)
         {
             text.AppendLiteral("Sentry at ");
-            text.AppendFormatted(HostOf(pipeline));
+            text.AppendFormatted(pipeline.Server);
             text.AppendLiteral(" is failing");
             Discarded(ref text, reason, "the envelope that met it", counters, " and the engine sends more slowly until it recovers.");
             return (HealthStatus.Degraded, text.ToStringAndClear());
@@ -215,10 +213,10 @@ internal sealed class DeliveryHealth
     }
 
     /// <summary>Starts the description of an unreachable server: where, for how long, what failed, how much waits.</summary>
-    private void Unreachable(ref DefaultInterpolatedStringHandler text, DeliveryPipeline pipeline, string reason, TimeSpan down)
+    private static void Unreachable(ref DefaultInterpolatedStringHandler text, DeliveryPipeline pipeline, string reason, TimeSpan down)
     {
         text.AppendLiteral("Sentry at ");
-        text.AppendFormatted(HostOf(pipeline));
+        text.AppendFormatted(pipeline.Server);
         text.AppendLiteral(" has been unreachable for ");
         AppendDuration(ref text, down);
         text.AppendLiteral(" (");
@@ -374,8 +372,8 @@ internal sealed class DeliveryHealth
 
     private static object Box(long value) => value == 0 ? s_zero : value;
 
-    /// <summary>Gets the redacted text of the sender's last failure, computed once per failure.</summary>
-    private Failure? FailureOf(SendState state, SentryOptions options)
+    /// <summary>Gets the one-line text of the sender's last failure, computed once per failure.</summary>
+    private Failure? FailureOf(SendState state)
     {
         if (state.LastFailure is not { } raw)
         {
@@ -388,23 +386,9 @@ internal sealed class DeliveryHealth
             return cached;
         }
 
-        var failure = new Failure(raw, Redact(raw, options));
+        var failure = new Failure(raw, OneLine(raw));
         Volatile.Write(ref _failure, failure);
         return failure;
-    }
-
-    /// <summary>Gets the server's host and port (no key: that is in a header), computed once per pipeline (<see cref="Uri.Authority"/> builds a new string each time).</summary>
-    private string HostOf(DeliveryPipeline pipeline)
-    {
-        var cached = Volatile.Read(ref _host);
-        if (cached is not null && ReferenceEquals(cached.Pipeline, pipeline))
-        {
-            return cached.Authority;
-        }
-
-        var host = new Host(pipeline, pipeline.Server);
-        Volatile.Write(ref _host, host);
-        return host.Authority;
     }
 
     /// <summary>Gets the data keys of the limited categories, computed once per new set of limits.</summary>
@@ -429,26 +413,13 @@ internal sealed class DeliveryHealth
     }
 
     /// <summary>
-    /// Makes a failure's text safe for a health endpoint: one line, at most 300 characters, without the DSN's keys
-    /// (some servers echo the key they refused; an exception's text could hold a URL with credentials).
+    /// Makes a failure's text fit a health description: one line, at most 300 characters. The sender has already
+    /// removed the DSN's keys from it (<see cref="SecretRedactor.Redact(string, string[])"/>), as from its logs.
     /// </summary>
-    internal static string Redact(string text, SentryOptions options)
+    internal static string OneLine(string text)
     {
-        var redacted = SecretRedactor.Redact(text);
-        if (DsnSettings.Resolve(options) is { } dsn && Uri.TryCreate(dsn, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0)
-        {
-            foreach (var key in uri.UserInfo.Split(':'))
-            {
-                var unescaped = Uri.UnescapeDataString(key);
-                if (unescaped.Length > 0)
-                {
-                    redacted = redacted.Replace(unescaped, "***", StringComparison.OrdinalIgnoreCase);
-                }
-            }
-        }
-
-        redacted = redacted.ReplaceLineEndings(" ").Trim();
-        return redacted.Length <= 300 ? redacted : string.Concat(redacted.AsSpan(0, 299), "…");
+        var line = text.ReplaceLineEndings(" ").Trim();
+        return line.Length <= 300 ? line : string.Concat(line.AsSpan(0, 299), "…");
     }
 
     private static string[] CreateDroppedKeys()
@@ -464,7 +435,6 @@ internal sealed class DeliveryHealth
 
     private sealed record Failure(string Raw, string Text);
 
-    private sealed record Host(DeliveryPipeline Pipeline, string Authority);
 
     private sealed record LimitKeys(RateLimitSnapshot Limits, string All, string[] Categories);
 }

@@ -18,6 +18,17 @@ public sealed class DiagnosticsTests
     [InlineData("mail me at someone@example.com", "mail me at someone@example.com")]
     public void Redact_Text_RemovesDsnKeysOnly(string text, string expected) => Assert.Equal(expected, SecretRedactor.Redact(text));
 
+    [Fact]
+    public void Redact_TextEchoingTheDsnsKeys_RemovesThemWhereTheyStandAlone()
+    {
+        var keys = SecretRedactor.KeysOf(new Uri("https://0123456789abcdef0123456789abcdef:5ec2e7@o1.ingest.sentry.io/42"));
+
+        var redacted = SecretRedactor.Redact("unknown public key '0123456789ABCDEF0123456789ABCDEF', secret 5ec2e7 at https://user:pass@proxy.invalid/", keys);
+
+        Assert.Equal(["0123456789abcdef0123456789abcdef", "5ec2e7"], keys);
+        Assert.Equal("unknown public key '***', secret *** at https://***@proxy.invalid/", redacted);
+    }
+
     [Theory]
     [InlineData(SentryLevel.Debug, LogLevel.Debug)]
     [InlineData(SentryLevel.Info, LogLevel.Information)]

@@ -81,6 +81,8 @@ public sealed class ErrorReportingHealthCheckTests(ITestOutputHelper output)
         Assert.Equal($"HTTP {status}: unknown public key '***' in X-Sentry-Auth", entry.Data["last_failure_reason"]);
         Assert.Equal(1L, entry.Data["dropped.send_error"]);
         Assert.All(entry.Data.Values, value => Assert.DoesNotContain(Key, Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture), StringComparison.OrdinalIgnoreCase));
+        Assert.Contains(harness.Logs.Messages, m => m.Contains($"HTTP {status}: unknown public key '***'", StringComparison.Ordinal));
+        Assert.All(harness.Logs.Messages, m => Assert.DoesNotContain(Key, m, StringComparison.OrdinalIgnoreCase));
         Assert.Equal(HealthStatus.Degraded, refused.Entries["soft"].Status);
         Assert.Equal(expected, refused.Entries["soft"].Description);
         Assert.Equal(["ready"], refused.Entries["soft"].Tags);

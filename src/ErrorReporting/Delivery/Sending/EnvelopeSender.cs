@@ -42,6 +42,7 @@ internal sealed class EnvelopeSender
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly bool _sendClientReports;
+    private readonly string[] _dsnKeys;
     private readonly AsyncSignal _requests = new();
     private readonly List<Send> _inFlight = new(SendSchedule.MaxInFlight);
     private readonly List<PendingEnvelope> _oldest = [];
@@ -68,7 +69,8 @@ internal sealed class EnvelopeSender
         IDiagnosticLogger? sdkLogger,
         TimeProvider time,
         ILogger logger,
-        bool sendClientReports)
+        bool sendClientReports,
+        string[] dsnKeys)
     {
         _store = store;
         _queue = queue;
@@ -83,6 +85,7 @@ internal sealed class EnvelopeSender
         _time = time;
         _logger = logger;
         _sendClientReports = sendClientReports;
+        _dsnKeys = dsnKeys;
     }
 
     /// <summary>Gets what the sender last saw of the server.</summary>
@@ -398,20 +401,21 @@ internal sealed class EnvelopeSender
 
             var wasFailing = _schedule.Failures > 0;
             var retryAt = _schedule.Failed(now, send.StartedAt, serverDelay: null);
+            var reason = SecretRedactor.Redact(response.Describe(), _dsnKeys);
             Publish(_state with
             {
                 LastFailureAt = now,
                 LastFailureStatus = 0,
-                LastFailure = response.Describe(),
+                LastFailure = reason,
                 UnreachableSince = _state.UnreachableSince ?? send.StartedAt,
             });
             if (!wasFailing)
             {
-                Log.Unreachable(_logger, response.Describe(), (long)(retryAt - now).TotalMilliseconds);
+                Log.Unreachable(_logger, reason, (long)(retryAt - now).TotalMilliseconds);
             }
             else
             {
-                Log.ProbeFailed(_logger, response.Describe(), _schedule.Failures, (long)(retryAt - now).TotalMilliseconds);
+                Log.ProbeFailed(_logger, reason, _schedule.Failures, (long)(retryAt - now).TotalMilliseconds);
             }
 
             send.Request?.TrySetResult(false);
@@ -465,11 +469,12 @@ internal sealed class EnvelopeSender
             return;
         }
 
+        var detail = SecretRedactor.Redact(response.Detail ?? "no detail", _dsnKeys);
         Publish(_state with
         {
             LastFailureAt = now,
             LastFailureStatus = response.StatusCode,
-            LastFailure = $"HTTP {response.StatusCode}: {response.Detail ?? "no detail"}",
+            LastFailure = $"HTTP {response.StatusCode}: {detail}",
             LastAnswerStatus = response.StatusCode,
             UnreachableSince = null,
             ServerFailingSince = response.IsServerError ? _state.ServerFailingSince ?? send.StartedAt : null,
@@ -494,11 +499,11 @@ internal sealed class EnvelopeSender
             {
                 if (response.StatusCode == 413)
                 {
-                    Log.TooLarge(_logger, envelope.EventId.ToString(), response.Detail ?? "no detail");
+                    Log.TooLarge(_logger, envelope.EventId.ToString(), detail);
                 }
                 else
                 {
-                    Log.Rejected(_logger, envelope.EventId.ToString(), response.StatusCode, response.Detail ?? "no detail");
+                    Log.Rejected(_logger, envelope.EventId.ToString(), response.StatusCode, detail);
                 }
             }
         }
