@@ -119,6 +119,21 @@ public sealed class RateLimitsTests
         Assert.Equal(TimeSpan.FromSeconds(4), RateLimits.ParseRetryAfter("4", s_now));
     }
 
+    [Theory]
+    [InlineData("1e20:error:organization", null)]
+    [InlineData("Infinity:error:organization", null)]
+    [InlineData(null, "1e20")]
+    [InlineData(null, "Fri, 31 Dec 9999 23:59:59 GMT")]
+    public void Update_DelayBeyondAYear_IsReadAsTheLongestDelayWithoutOverflowing(string? rateLimits, string? retryAfter)
+    {
+        var limits = new RateLimits();
+
+        Assert.True(limits.Update(429, rateLimits, retryAfter, s_now));
+
+        Assert.Equal(s_now + RateLimits.LongestDelay, limits.BlockedUntil(["error"], s_now));
+        Assert.Equal(TimeSpan.FromDays(366), RateLimits.LongestDelay);
+    }
+
     [Fact]
     public void BlockedUntil_SeveralCategories_IsTheLatestOfTheirLimits()
     {

@@ -17,6 +17,12 @@ internal sealed class RateLimits
 {
     internal static readonly TimeSpan DefaultRetryAfter = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// The longest delay a server's value is read as. A quota can last until the end of a billing period (weeks), so
+    /// real values stay well under it; larger ones (garbage, or <c>1e20</c>) would overflow the clock's arithmetic.
+    /// </summary>
+    internal static readonly TimeSpan LongestDelay = TimeSpan.FromDays(366);
+
     private readonly object _gate = new();
     private readonly Dictionary<string, DateTimeOffset> _until = new(StringComparer.OrdinalIgnoreCase);
     private DateTimeOffset _allUntil;
@@ -122,18 +128,24 @@ internal sealed class RateLimits
             return null;
         }
 
-        if (double.TryParse(value.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
+        if (Seconds(value) is { } delay)
         {
-            return seconds >= 0 && double.IsFinite(seconds) ? TimeSpan.FromSeconds(seconds) : null;
+            return delay;
         }
 
         if (DateTimeOffset.TryParseExact(value.Trim(), "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date))
         {
-            return date > now ? date - now : TimeSpan.Zero;
+            return date <= now ? TimeSpan.Zero : date - now < LongestDelay ? date - now : LongestDelay;
         }
 
         return null;
     }
+
+    /// <summary>Reads a non-negative number of seconds (integer or decimal), at most <see cref="LongestDelay"/>.</summary>
+    private static TimeSpan? Seconds(string text)
+        => double.TryParse(text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0 && !double.IsNaN(seconds)
+            ? seconds < LongestDelay.TotalSeconds ? TimeSpan.FromSeconds(seconds) : LongestDelay
+            : null;
 
     private bool ApplyRateLimitsHeader(string header, DateTimeOffset now)
     {
@@ -141,12 +153,12 @@ internal sealed class RateLimits
         foreach (var rawLimit in header.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var fields = rawLimit.Split(':');
-            if (!double.TryParse(fields[0].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || seconds < 0 || !double.IsFinite(seconds))
+            if (Seconds(fields[0]) is not { } delay)
             {
                 continue;
             }
 
-            var until = now + TimeSpan.FromSeconds(seconds);
+            var until = now + delay;
             var categories = fields.Length > 1 ? fields[1].Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [];
             if (categories.Length == 0)
             {
