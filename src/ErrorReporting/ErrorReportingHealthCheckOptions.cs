@@ -18,8 +18,9 @@ public class ErrorReportingHealthCheckOptions
 
     /// <summary>
     /// Gets or sets how long the Sentry server may be unreachable (no response at all: connection refused or reset, DNS
-    /// failure, timeout) before the check reports its failure status instead of <c>Degraded</c>. The delivery engine
-    /// keeps what it could not send and probes the server meanwhile (about 1 s, 2 s, 4 s … up to 60 s apart).
+    /// failure, timeout), or answer 5xx, before the check reports its failure status instead of <c>Degraded</c>. The
+    /// delivery engine keeps what it could not send (a 5xx discards the envelope that met it) and probes the server
+    /// meanwhile (about 1 s, 2 s, 4 s … up to 60 s apart).
     /// </summary>
     /// <value>The default value is 5 minutes; it must be more than zero.</value>
     public TimeSpan UnhealthyAfter { get; set; } = DefaultUnhealthyAfter;

@@ -14,12 +14,13 @@ namespace ErrorReporting;
 /// <para>
 /// The check reports <see cref="HealthStatus.Healthy"/> while nothing was sent yet, while the last envelope was
 /// delivered, and when reporting is disabled (no DSN); <see cref="HealthStatus.Degraded"/> while the server is
-/// unreachable for less than <see cref="ErrorReportingHealthCheckOptions.UnhealthyAfter"/>, while it answers 5xx or
+/// unreachable or answers 5xx for less than <see cref="ErrorReportingHealthCheckOptions.UnhealthyAfter"/>, while it
 /// refused the last envelope (400, 413, …), while a rate limit is in force, and while the delivery queue or the offline
 /// cache is over 80 % full; the registration's failure status (<see cref="HealthStatus.Unhealthy"/> by default) when
 /// the server rejected the last envelope with 401 or 403 (a wrong or revoked key, a disabled project), after
-/// <see cref="ErrorReportingHealthCheckOptions.UnhealthyAfter"/> of unreachability, and when error events were dropped
-/// because the queue or the cache was full in the last minute. The description is one line saying what to do; it never
+/// <see cref="ErrorReportingHealthCheckOptions.UnhealthyAfter"/> of unreachability or of 5xx answers, when error events
+/// were dropped because the queue or the cache was full in the last minute, and when the delivery engine failed to
+/// start or its background work stopped after an error. The description is one line saying what to do; it never
 /// contains the DSN's key. The data holds the engine's counts and times (see the README).
 /// </para>
 /// <para>

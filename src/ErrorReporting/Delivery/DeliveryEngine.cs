@@ -148,6 +148,11 @@ internal sealed class DeliveryEngine : IBackgroundWorker, IDisposable
             return !Volatile.Read(ref _startFailed);
         }
 
+        if (pipeline.Faulted)
+        {
+            return false;
+        }
+
         var marker = new FlushMarker();
         if (!pipeline.Queue.TryEnqueue(marker))
         {

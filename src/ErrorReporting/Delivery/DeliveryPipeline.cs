@@ -21,6 +21,7 @@ internal sealed class DeliveryPipeline
     private readonly ILogger _logger;
     private Task _running = Task.CompletedTask;
     private DeliveryMeter? _meter;
+    private bool _faulted;
 
     private DeliveryPipeline(
         EnvelopeQueue queue,
@@ -74,6 +75,9 @@ internal sealed class DeliveryPipeline
 
     /// <summary>Gets the throttled log of drops.</summary>
     public DropNotices Notices { get; }
+
+    /// <summary>Gets a value indicating whether a background loop failed (a bug), so that envelopes are no longer sent.</summary>
+    public bool Faulted => Volatile.Read(ref _faulted);
 
     /// <summary>Gets the meter, once the pipeline runs.</summary>
     public Meter? Meter => Volatile.Read(ref _meter)?.Meter;
@@ -183,7 +187,10 @@ internal sealed class DeliveryPipeline
         }
         catch (Exception exception)
         {
+            // A bug: say so where it is looked for (the log, the health check) and release the flushes waiting on it.
+            Volatile.Write(ref _faulted, true);
             Log.WorkerFailed(_logger, exception);
+            Flush.Abandon();
         }
     }
 }

@@ -25,7 +25,7 @@ internal static partial class Log
     [LoggerMessage(5, LogLevel.Error, "The Sentry hub threw while capturing an event; nothing was reported.")]
     public static partial void CaptureFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(6, LogLevel.Information, "Delivery engine started: sending to {Server}, queue of {MaxQueueItems}, offline cache {Cache}.")]
+    [LoggerMessage(6, LogLevel.Information, "Delivery engine started: sending to {Server}, queues of {MaxQueueItems} (error events, bulk), offline cache {Cache}.")]
     public static partial void Started(ILogger logger, string server, int maxQueueItems, string cache);
 
     [LoggerMessage(7, LogLevel.Error, "The delivery engine could not start; envelopes are refused (counted as internal_sdk_error).")]

@@ -44,6 +44,7 @@ internal sealed class DeliveryHealth
     internal const string RateLimitEnded = "Sentry's rate limit has ended; nothing was sent since.";
     internal const string NotStarted = "ErrorReporting's delivery engine has not started yet.";
     internal const string StartFailed = "ErrorReporting's delivery engine failed to start: nothing is sent (the ErrorReporting log says why).";
+    internal const string Faulted = "ErrorReporting's delivery engine stopped after an error: nothing more is sent (the ErrorReporting log says why); restart the process.";
 
     /// <summary>How long an error event dropped for a full queue or cache keeps the check at its failure status.</summary>
     internal static readonly TimeSpan OverflowWindow = TimeSpan.FromMinutes(1);
@@ -94,6 +95,11 @@ internal sealed class DeliveryHealth
         TimeSpan unhealthyAfter,
         HealthStatus failureStatus)
     {
+        if (pipeline.Faulted)
+        {
+            return (failureStatus, Faulted);
+        }
+
         var reason = failure?.Text ?? "no detail";
         var answered = state.UnreachableSince is null ? state.LastAnswerStatus : null;
 

@@ -65,6 +65,25 @@ public sealed class DeliveryHealthTests(ITestOutputHelper output) : IDisposable
         Assert.Equal("Sentry at sentry.invalid has been failing for 5 min (HTTP 503: upstream overloaded): every envelope that met it was discarded (send_error: 2 since start); check the Sentry server's status (status.sentry.io, or your self-hosted Sentry).", after.Description);
     }
 
+    [Fact]
+    public async Task Assess_BackgroundLoopFailed_FailureStatusSayingNothingMoreIsSentAndTheFlushIsReleased()
+    {
+        // A transport that throws instead of returning its failure breaks our own seam's contract: a bug, which stops
+        // the sender's loop. The check must say so, not go on reporting the last answer it saw.
+        await using var harness = EngineHarness.Create(TransportResponse (_) => throw new InvalidOperationException("a bug in the transport"), time: new FakeTimeProvider(s_start));
+        var health = new DeliveryHealth();
+
+        harness.Message("meets the bug");
+        var flushed = await harness.Engine.FlushAsync(TimeSpan.FromMinutes(5), CancellationToken.None).AsTask().WaitAsync(EngineHarness.Timeout);
+        var result = health.Assess(harness.Engine, s_unhealthyAfter, HealthStatus.Unhealthy);
+
+        Assert.False(flushed);
+        Assert.True(harness.Pipeline.Faulted);
+        Assert.Equal(HealthStatus.Unhealthy, result.Status);
+        Assert.Equal(DeliveryHealth.Faulted, result.Description);
+        Assert.Contains(harness.Logs.Messages, m => m.Contains("background work failed", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData(400, "invalid envelope")]
     [InlineData(413, "envelope exceeded size limits")]

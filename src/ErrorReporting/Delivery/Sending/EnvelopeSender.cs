@@ -292,9 +292,10 @@ internal sealed class EnvelopeSender
         {
             Frame(buffer, envelope.Header, envelope.Items, clientReport, now);
         }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or InvalidDataException)
+        catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            // The cache file vanished or cannot be read: nothing left to send.
+            // The cache file vanished, cannot be read, or was changed into something that is not an envelope: nothing
+            // left to send.
             _buffers.Push(buffer);
             if (clientReport is not null)
             {

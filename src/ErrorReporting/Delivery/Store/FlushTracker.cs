@@ -10,12 +10,19 @@ internal sealed class FlushTracker(IEnvelopeStore store)
 {
     private readonly List<FlushMarker> _waiting = [];
     private int _count;
+    private bool _abandoned;
 
     /// <summary>Registers a marker the intake reached (its watermark set).</summary>
     public void Register(FlushMarker marker)
     {
         lock (_waiting)
         {
+            if (_abandoned)
+            {
+                marker.Complete(false);
+                return;
+            }
+
             _waiting.Add(marker);
             _count = _waiting.Count;
         }
@@ -47,11 +54,12 @@ internal sealed class FlushTracker(IEnvelopeStore store)
         }
     }
 
-    /// <summary>Releases every waiting flush with <see langword="false"/> (the engine is stopping).</summary>
+    /// <summary>Releases every waiting flush with <see langword="false"/>, and every later one (the engine is stopping, or its sender failed).</summary>
     public void Abandon()
     {
         lock (_waiting)
         {
+            _abandoned = true;
             foreach (var marker in _waiting)
             {
                 marker.Complete(false);
