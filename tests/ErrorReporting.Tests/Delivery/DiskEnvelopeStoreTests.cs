@@ -175,18 +175,38 @@ public sealed class DiskEnvelopeStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task Add_BeyondCapacity_NeverEvictsTheEnvelopeBeingSent()
+    public void Add_BeyondCapacity_NeverEvictsTheEnvelopeBeingSentUntilItIsReleased()
     {
         using var store = Open(capacity: 2);
         store.Add(Envelope(0));
         var inFlight = Oldest(store);
-        inFlight.InFlight = true;
+        Assert.True(store.TryClaim(inFlight));
 
         store.Add(Envelope(1));
         store.Add(Envelope(2));
+        var keptWhileClaimed = Oldest(store);
+        store.Release(inFlight);
+        store.Add(Envelope(3));
 
-        Assert.Same(inFlight, Oldest(store));
+        Assert.Same(inFlight, keptWhileClaimed);
+        Assert.NotSame(inFlight, Oldest(store));
         Assert.Equal(2, store.Count);
+        Assert.Equal(2, _counters.Dropped(DiscardReason.CacheOverflow));
+    }
+
+    [Fact]
+    public void TryClaim_EnvelopeEvictedAfterThePeek_FalseSoItIsNeitherSentNorCountedTwice()
+    {
+        using var store = Open(capacity: 1);
+        store.Add(Envelope(0));
+        var peeked = Oldest(store);
+
+        store.Add(Envelope(1));
+        var claimed = store.TryClaim(peeked);
+        store.Remove(peeked);
+
+        Assert.False(claimed);
+        Assert.Equal(1, store.Count);
         Assert.Equal(1, _counters.Dropped(DiscardReason.CacheOverflow));
     }
 

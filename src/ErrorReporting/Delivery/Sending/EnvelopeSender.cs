@@ -285,6 +285,12 @@ internal sealed class EnvelopeSender
 
     private bool TryLaunch(PendingEnvelope envelope, DateTimeOffset now, CancellationToken stopping)
     {
+        if (!_store.TryClaim(envelope))
+        {
+            // Evicted from the offline cache (and counted) since the peek.
+            return false;
+        }
+
         var carriesReport = _sendClientReports && !_inFlight.Exists(s => s.ClientReport is not null);
         var clientReport = carriesReport ? _counters.TakeClientReport() : null;
         var buffer = _buffers.Count > 0 ? _buffers.Pop() : new ArrayBufferWriter<byte>(16 * 1024);
@@ -312,7 +318,6 @@ internal sealed class EnvelopeSender
             envelope.Unload();
         }
 
-        envelope.InFlight = true;
         if (clientReport is not null)
         {
             _clientReportsPendingSince = null;
@@ -382,13 +387,14 @@ internal sealed class EnvelopeSender
     {
         var now = _time.GetUtcNow();
         NoteRateLimits(response, now);
-        if (send.Envelope is { } envelope)
-        {
-            envelope.InFlight = false;
-        }
-
         if (response.IsNetworkFailure)
         {
+            if (send.Envelope is { } kept)
+            {
+                // It stays, and may be evicted again; any other answer removes it (Finish) while it is still claimed.
+                _store.Release(kept);
+            }
+
             // The only case in which anything is sent again: the envelope stays, and so do the discards it carried.
             if (send.ClientReport is not null)
             {

@@ -143,6 +143,10 @@ internal sealed class DiskEnvelopeStore : IEnvelopeStore
 
     public void PeekOldest(List<PendingEnvelope> into, int count) => _envelopes.PeekOldest(into, count);
 
+    public bool TryClaim(PendingEnvelope envelope) => _envelopes.TryClaim(envelope);
+
+    public void Release(PendingEnvelope envelope) => _envelopes.Release(envelope);
+
     public void Remove(PendingEnvelope envelope)
     {
         if (_envelopes.Remove(envelope))

@@ -30,7 +30,7 @@ internal sealed class EnvelopeList
     {
         lock (_gate)
         {
-            _envelopes.AddLast(envelope);
+            envelope.Node = _envelopes.AddLast(envelope);
             _count = _envelopes.Count;
         }
     }
@@ -47,14 +47,46 @@ internal sealed class EnvelopeList
         }
     }
 
-    /// <summary>Removes an envelope; returns <see langword="false"/> when it was not in the list.</summary>
+    /// <summary>Removes an envelope; returns <see langword="false"/> when it was not in the list (evicted, or removed before).</summary>
     public bool Remove(PendingEnvelope envelope)
     {
         lock (_gate)
         {
-            var removed = _envelopes.Remove(envelope);
+            if (envelope.Node is not { } node || node.List != _envelopes)
+            {
+                return false;
+            }
+
+            _envelopes.Remove(node);
             _count = _envelopes.Count;
-            return removed;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Marks an envelope as being sent, so that <see cref="RemoveBeyond"/> leaves it alone until it is removed or
+    /// released; <see langword="false"/> when it is no longer in the list (evicted between the sender's peek and now).
+    /// </summary>
+    public bool TryClaim(PendingEnvelope envelope)
+    {
+        lock (_gate)
+        {
+            if (envelope.Node?.List != _envelopes)
+            {
+                return false;
+            }
+
+            envelope.InFlight = true;
+            return true;
+        }
+    }
+
+    /// <summary>Ends the claim of an envelope that stays (its send got no response).</summary>
+    public void Release(PendingEnvelope envelope)
+    {
+        lock (_gate)
+        {
+            envelope.InFlight = false;
         }
     }
 

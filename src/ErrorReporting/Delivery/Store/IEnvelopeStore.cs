@@ -29,4 +29,10 @@ internal interface IEnvelopeStore : IDisposable
 
     /// <summary>Removes an envelope (delivered or definitively dropped) and releases it.</summary>
     void Remove(PendingEnvelope envelope);
+
+    /// <summary>Claims an envelope for a send (never evicted while claimed); <see langword="false"/> when it was evicted meanwhile.</summary>
+    bool TryClaim(PendingEnvelope envelope);
+
+    /// <summary>Ends the claim of an envelope that stays (its send got no response).</summary>
+    void Release(PendingEnvelope envelope);
 }

@@ -75,8 +75,14 @@ internal sealed class PendingEnvelope : IDisposable
     /// <summary>Gets the file that holds the envelope in the offline cache.</summary>
     public string? FilePath { get; private set; }
 
-    /// <summary>Gets or sets a value indicating whether a send of this envelope is under way (the cache never evicts it then).</summary>
+    /// <summary>
+    /// Gets or sets a value indicating whether a send of this envelope is under way (the cache never evicts it then).
+    /// Set and cleared only by <see cref="EnvelopeList"/>, under its lock.
+    /// </summary>
     public bool InFlight { get; set; }
+
+    /// <summary>Gets or sets the envelope's node in its store's <see cref="EnvelopeList"/> (its <c>List</c> is null once removed).</summary>
+    public LinkedListNode<PendingEnvelope>? Node { get; set; }
 
     /// <summary>Gets the header JSON object without <c>sent_at</c>, reading the cache file when it is not in memory.</summary>
     /// <exception cref="IOException">The cache file cannot be read.</exception>
