@@ -59,6 +59,9 @@ internal sealed class EnvelopeIntake : IDisposable
                 {
                     _spotlight?.Forward(pending);
                     _store.Add(pending);
+
+                    // The offline cache may have evicted older envelopes to make room: a flush waiting only for them is done.
+                    _flush.NotifyProgress();
                 }
             }
         }
