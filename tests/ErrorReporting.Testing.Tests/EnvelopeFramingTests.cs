@@ -154,6 +154,24 @@ public sealed class EnvelopeFramingTests
     }
 
     [Fact]
+    public async Task HandleAsync_BrotliHeaderWithInvalidData_Returns400AndRecordsTheRejection()
+    {
+        await using var server = await SentryTestServer.StartAsync();
+        using var client = TestHttp.CreateClient();
+        using var request = TestHttp.EnvelopeRequest(server, TestHttp.Utf8(Header));
+        request.Content!.Headers.ContentEncoding.Add("br");
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var detail = await TestHttp.ReadDetailAsync(response);
+        Assert.StartsWith("the body is not valid br data: ", detail, StringComparison.Ordinal);
+        var rejection = Assert.Single(server.Rejections);
+        Assert.Equal((400, detail), (rejection.StatusCode, rejection.Reason));
+        Assert.Equal(400, Assert.Single(server.Requests).StatusCode);
+    }
+
+    [Fact]
     public async Task HandleAsync_EventOverOneMebibyte_Returns413()
     {
         await using var server = await SentryTestServer.StartAsync();

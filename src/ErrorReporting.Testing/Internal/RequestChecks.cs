@@ -63,7 +63,7 @@ internal static class RequestChecks
 
                 data = new ArraySegment<byte>(output.GetBuffer(), 0, (int)output.Length);
             }
-            catch (InvalidDataException exception)
+            catch (Exception exception) when (exception is InvalidDataException or InvalidOperationException) // BrotliStream throws the latter
             {
                 throw Refusal.InvalidCompressedData(encoding, exception.Message);
             }
