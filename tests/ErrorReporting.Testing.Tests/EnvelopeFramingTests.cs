@@ -95,6 +95,21 @@ public sealed class EnvelopeFramingTests
     }
 
     [Fact]
+    public async Task HandleAsync_LongEventId_RefusedWithShortenedReason()
+    {
+        await using var server = await SentryTestServer.StartAsync();
+        var eventId = new string('z', 300);
+
+        using var response = await TestHttp.PostAsync(server, "{\"event_id\":\"" + eventId + "\"}\n");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var detail = await TestHttp.ReadDetailAsync(response);
+        Assert.Contains("event_id \"" + eventId[..199] + "… is not 32 hexadecimal characters", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain(eventId, detail, StringComparison.Ordinal);
+        Assert.Equal(detail, Assert.Single(server.Rejections).Reason);
+    }
+
+    [Fact]
     public async Task HandleAsync_ExplicitLengthPayload_KeepsExactBytes()
     {
         await using var server = await SentryTestServer.StartAsync();
