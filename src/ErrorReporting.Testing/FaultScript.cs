@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace ErrorReporting.Testing;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace ErrorReporting.Testing;
 /// <remarks>Every request the server receives, whatever its path, takes the next fault. Thread-safe.</remarks>
 public sealed class FaultScript
 {
-    private readonly Queue<FaultResponse> _queue = new();
+    private readonly ConcurrentQueue<FaultResponse> _queue = new();
 
     internal FaultScript()
     {
@@ -21,16 +23,7 @@ public sealed class FaultScript
     public Func<ReceivedRequestInfo, FaultResponse?>? Handler { get; set; }
 
     /// <summary>Gets the number of queued faults not used yet.</summary>
-    public int PendingCount
-    {
-        get
-        {
-            lock (_queue)
-            {
-                return _queue.Count;
-            }
-        }
-    }
+    public int PendingCount => _queue.Count;
 
     /// <summary>Queues faults for the next requests, one per request, in order.</summary>
     /// <param name="faults">The faults.</param>
@@ -43,37 +36,19 @@ public sealed class FaultScript
             throw new ArgumentNullException(nameof(faults), "A fault is null.");
         }
 
-        lock (_queue)
+        foreach (var fault in faults)
         {
-            foreach (var fault in faults)
-            {
-                _queue.Enqueue(fault);
-            }
+            _queue.Enqueue(fault);
         }
     }
 
     /// <summary>Removes the queued faults and the handler: requests are handled normally again.</summary>
     public void Clear()
     {
-        lock (_queue)
-        {
-            _queue.Clear();
-        }
-
+        _queue.Clear();
         Handler = null;
     }
 
     /// <summary>The fault for a request: the next queued one, else the handler's.</summary>
-    internal FaultResponse? Next(ReceivedRequestInfo request)
-    {
-        lock (_queue)
-        {
-            if (_queue.TryDequeue(out var fault))
-            {
-                return fault;
-            }
-        }
-
-        return Handler?.Invoke(request);
-    }
+    internal FaultResponse? Next(ReceivedRequestInfo request) => _queue.TryDequeue(out var fault) ? fault : Handler?.Invoke(request);
 }

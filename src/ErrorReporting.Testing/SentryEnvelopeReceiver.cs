@@ -151,7 +151,7 @@ public sealed class SentryEnvelopeReceiver
             }
             else
             {
-                _rejections.Add(new RejectedRequest(result.ReceivedAt, result.Method, result.Path, result.StatusCode, result.Detail ?? "refused", result.EventId));
+                _rejections.Add(new RejectedRequest(result.ReceivedAt, result.Method, result.Path, result.StatusCode, result.Detail!, result.EventId));
             }
 
             Changed();
@@ -160,16 +160,14 @@ public sealed class SentryEnvelopeReceiver
 
     /// <summary>
     /// Answers as Sentry does: 200 with <c>{"id":"…"}</c> (or <c>{}</c> without an event id), any other status with
-    /// <c>{"detail":"…"}</c> (a 405 also with <c>Allow: POST</c>); then the extra headers.
+    /// <c>{"detail":"…"}</c> (a 405 also with <c>Allow: POST</c>); then the extra headers. A <paramref name="body"/> (an
+    /// injected fault's) is sent instead, as JSON if it looks like JSON, else as text.
     /// </summary>
-    internal static Task AnswerAsync(HttpContext context, int statusCode, string? eventId, string? detail, IEnumerable<KeyValuePair<string, string>> extraHeaders)
+    internal static Task AnswerAsync(HttpContext context, int statusCode, string? eventId, string? detail, IEnumerable<KeyValuePair<string, string>> extraHeaders, string? body = null)
     {
-        Dictionary<string, string> answer = statusCode != StatusCodes.Status200OK ? new() { ["detail"] = detail ?? "refused" }
-            : eventId is not null ? new() { ["id"] = eventId }
-            : [];
         var response = context.Response;
         response.StatusCode = statusCode;
-        if (statusCode == StatusCodes.Status405MethodNotAllowed)
+        if (statusCode == StatusCodes.Status405MethodNotAllowed && body is null)
         {
             response.Headers.Allow = "POST";
         }
@@ -179,6 +177,16 @@ public sealed class SentryEnvelopeReceiver
             response.Headers.Append(name, value);
         }
 
+        if (body is not null)
+        {
+            response.ContentType = body.TrimStart() is ['{' or '[', ..] ? "application/json" : "text/plain; charset=utf-8";
+            return response.WriteAsync(body, context.RequestAborted);
+        }
+
+        // Every refusal has a reason (a Refusal's message, or the server's own for a fault): detail is set unless 200.
+        Dictionary<string, string> answer = statusCode != StatusCodes.Status200OK ? new() { ["detail"] = detail! }
+            : eventId is not null ? new() { ["id"] = eventId }
+            : [];
         return response.WriteAsJsonAsync(answer, AnswerJsonContext.Default.DictionaryStringString, "application/json", context.RequestAborted);
     }
 

@@ -277,8 +277,7 @@ public sealed class SentryTestServer : IAsyncDisposable
         switch (fault?.Kind ?? FaultResponse.FaultKind.Normal)
         {
             case FaultResponse.FaultKind.Normal:
-                Receiver.Record(result);
-                Log(request with { Outcome = RequestOutcome.Answered, StatusCode = result.StatusCode, Recorded = result.Envelope is not null, Detail = result.Detail });
+                Log(request with { Outcome = RequestOutcome.Answered, StatusCode = result.StatusCode, Recorded = result.Envelope is not null, Detail = result.Detail }, result);
                 await SentryEnvelopeReceiver.AnswerAsync(context, result.StatusCode, result.EventId, result.Detail, fault?.Headers ?? []).ConfigureAwait(false);
                 break;
 
@@ -303,33 +302,21 @@ public sealed class SentryTestServer : IAsyncDisposable
     {
         var status = fault.StatusCode;
         var recorded = status == StatusCodes.Status200OK && result.Envelope is not null;
-        if (recorded)
-        {
-            Receiver.Record(result);
-        }
-
         var detail = recorded ? null : result.Envelope is not null ? "refused by an injected fault" : $"not recorded, the receiver refused it: {result.Detail}";
-        Log(request with { Outcome = RequestOutcome.Answered, StatusCode = status, Recorded = recorded, Detail = detail });
-        if (fault.Body is null)
-        {
-            await SentryEnvelopeReceiver.AnswerAsync(context, status, result.EventId, $"injected fault: HTTP {status}", fault.Headers).ConfigureAwait(false);
-            return;
-        }
-
-        context.Response.StatusCode = status;
-        foreach (var (name, value) in fault.Headers)
-        {
-            context.Response.Headers.Append(name, value);
-        }
-
-        context.Response.ContentType = fault.Body.TrimStart() is ['{' or '[', ..] ? "application/json" : "text/plain; charset=utf-8";
-        await context.Response.WriteAsync(fault.Body, context.RequestAborted).ConfigureAwait(false);
+        Log(request with { Outcome = RequestOutcome.Answered, StatusCode = status, Recorded = recorded, Detail = detail }, recorded ? result : null);
+        await SentryEnvelopeReceiver.AnswerAsync(context, status, result.EventId, $"injected fault: HTTP {status}", fault.Headers, fault.Body).ConfigureAwait(false);
     }
 
-    private void Log(ReceivedRequestInfo request)
+    /// <summary>Logs a request and, given its result, records it under the same lock: a wait that wakes finds both.</summary>
+    private void Log(ReceivedRequestInfo request, ReceiveResult? recordFirst = null)
     {
         lock (Receiver.Gate)
         {
+            if (recordFirst is not null)
+            {
+                Receiver.Record(recordFirst);
+            }
+
             _requests.Add(request);
             Receiver.Changed();
         }

@@ -11,32 +11,32 @@ public sealed class EnvelopeFramingTests
     private const string EventPayload = "{\"message\":\"hi\",\"level\":\"error\"}";
     private static readonly string s_payloadLength = Encoding.UTF8.GetByteCount(EventPayload).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    public static TheoryData<string, string> Malformed => new()
+    public static TheoryData<string, string, string> Malformed => new()
     {
-        { "CRLF after the envelope header", Header + "\r\n{\"type\":\"event\"}\n" + EventPayload + "\n" },
-        { "CRLF after an item header", Header + "\n{\"type\":\"event\",\"length\":" + s_payloadLength + "}\r\n" + EventPayload + "\n" },
-        { "CRLF after an explicit-length payload", Header + "\n{\"type\":\"event\",\"length\":" + s_payloadLength + "}\n" + EventPayload + "\r\n" },
-        { "CRLF after an implicit-length payload", Header + "\n{\"type\":\"event\"}\n" + EventPayload + "\r\n" },
-        { "length beyond the data", Header + "\n{\"type\":\"event\",\"length\":500}\n" + EventPayload + "\n" },
-        { "length shorter than the payload", Header + "\n{\"type\":\"event\",\"length\":10}\n" + EventPayload + "\n" },
-        { "negative length", Header + "\n{\"type\":\"event\",\"length\":-1}\n" + EventPayload + "\n" },
-        { "length not a number", Header + "\n{\"type\":\"event\",\"length\":\"33\"}\n" + EventPayload + "\n" },
-        { "item without type", Header + "\n{\"length\":" + s_payloadLength + "}\n" + EventPayload + "\n" },
-        { "item with empty type", Header + "\n{\"type\":\"\",\"length\":" + s_payloadLength + "}\n" + EventPayload + "\n" },
-        { "item header not an object", Header + "\n[\"event\"]\n" + EventPayload + "\n" },
-        { "envelope header not an object", "[\"" + EventId + "\"]\n{\"type\":\"event\"}\n" + EventPayload + "\n" },
-        { "envelope header not JSON", "event_id=" + EventId + "\n{\"type\":\"event\"}\n" + EventPayload + "\n" },
-        { "envelope header pretty-printed over lines", "{\n\"event_id\":\"" + EventId + "\"}\n" },
-        { "empty body", "" },
-        { "event_id not hex", "{\"event_id\":\"not-an-id\"}\n" },
-        { "event_id too short", "{\"event_id\":\"9c1f0c6f\"}\n" },
-        { "event_id a number", "{\"event_id\":42}\n" },
-        { "duplicate sent_at", "{\"sent_at\":\"2025-01-15T10:20:30Z\",\"sent_at\":\"2025-01-15T10:20:31Z\"}\n" },
-        { "blank line between items", Header + "\n{\"type\":\"event\",\"length\":" + s_payloadLength + "}\n" + EventPayload + "\n\n{\"type\":\"attachment\",\"length\":0}\n\n" },
-        { "event payload not JSON", Header + "\n{\"type\":\"event\"}\nnot json\n" },
-        { "event payload not an object", Header + "\n{\"type\":\"event\"}\n[1,2]\n" },
-        { "two event items", Header + "\n{\"type\":\"event\"}\n" + EventPayload + "\n{\"type\":\"event\"}\n" + EventPayload + "\n" },
-        { "client report not JSON", "{}\n{\"type\":\"client_report\"}\n{oops\n" },
+        { "CRLF after the envelope header", Header + "\r\n{\"type\":\"event\"}\n" + EventPayload + "\n", "the envelope header ends with \\r\\n" },
+        { "CRLF after an item header", Header + "\n{\"type\":\"event\",\"length\":" + s_payloadLength + "}\r\n" + EventPayload + "\n", "the item 0 header ends with \\r\\n" },
+        { "CRLF after an explicit-length payload", Header + "\n{\"type\":\"event\",\"length\":" + s_payloadLength + "}\n" + EventPayload + "\r\n", "item 0 (\"event\") payload is followed by \\r\\n" },
+        { "CRLF after an implicit-length payload", Header + "\n{\"type\":\"event\"}\n" + EventPayload + "\r\n", "the item 0 (\"event\") payload ends with \\r\\n" },
+        { "length beyond the data", Header + "\n{\"type\":\"event\",\"length\":500}\n" + EventPayload + "\n", "item 0 (\"event\") declares length 500 but only 33 byte(s) follow" },
+        { "length shorter than the payload", Header + "\n{\"type\":\"event\",\"length\":10}\n" + EventPayload + "\n", "payload of 10 byte(s) is not followed by \\n or the end of the envelope" },
+        { "negative length", Header + "\n{\"type\":\"event\",\"length\":-1}\n" + EventPayload + "\n", "has a \"length\" that is not a non-negative integer: -1" },
+        { "length not a number", Header + "\n{\"type\":\"event\",\"length\":\"33\"}\n" + EventPayload + "\n", "has a \"length\" that is not a non-negative integer: \"33\"" },
+        { "item without type", Header + "\n{\"length\":" + s_payloadLength + "}\n" + EventPayload + "\n", "item 0 header has no \"type\" string" },
+        { "item with empty type", Header + "\n{\"type\":\"\",\"length\":" + s_payloadLength + "}\n" + EventPayload + "\n", "item 0 header has no \"type\" string" },
+        { "item header not an object", Header + "\n[\"event\"]\n" + EventPayload + "\n", "the item 0 header is not a JSON object" },
+        { "envelope header not an object", "[\"" + EventId + "\"]\n{\"type\":\"event\"}\n" + EventPayload + "\n", "the envelope header is not a JSON object" },
+        { "envelope header not JSON", "event_id=" + EventId + "\n{\"type\":\"event\"}\n" + EventPayload + "\n", "the envelope header is not valid JSON" },
+        { "envelope header pretty-printed over lines", "{\n\"event_id\":\"" + EventId + "\"}\n", "the envelope header is not valid JSON" },
+        { "empty body", "", "the envelope is empty" },
+        { "event_id not hex", "{\"event_id\":\"not-an-id\"}\n", "event_id \"not-an-id\" is not 32 hexadecimal characters" },
+        { "event_id too short", "{\"event_id\":\"9c1f0c6f\"}\n", "event_id \"9c1f0c6f\" is not 32 hexadecimal characters" },
+        { "event_id a number", "{\"event_id\":42}\n", "event_id 42 is not 32 hexadecimal characters" },
+        { "duplicate sent_at", "{\"sent_at\":\"2025-01-15T10:20:30Z\",\"sent_at\":\"2025-01-15T10:20:31Z\"}\n", "has the key \"sent_at\" more than once" },
+        { "blank line between items", Header + "\n{\"type\":\"event\",\"length\":" + s_payloadLength + "}\n" + EventPayload + "\n\n{\"type\":\"attachment\",\"length\":0}\n\n", "the item 1 header is empty" },
+        { "event payload not JSON", Header + "\n{\"type\":\"event\"}\nnot json\n", "item 0 (event) payload is not valid JSON" },
+        { "event payload not an object", Header + "\n{\"type\":\"event\"}\n[1,2]\n", "item 0 (event) payload is not a JSON object" },
+        { "two event items", Header + "\n{\"type\":\"event\"}\n" + EventPayload + "\n{\"type\":\"event\"}\n" + EventPayload + "\n", "item 1 is a second event item" },
+        { "client report not JSON", "{}\n{\"type\":\"client_report\"}\n{oops\n", "item 0 (client_report) payload is not valid JSON" },
     };
 
     public static TheoryData<string, string> WellFormed => new()
@@ -53,7 +53,7 @@ public sealed class EnvelopeFramingTests
 
     [Theory]
     [MemberData(nameof(Malformed))]
-    public async Task HandleAsync_MalformedEnvelope_Returns400WithDetail(string because, string envelope)
+    public async Task HandleAsync_MalformedEnvelope_Returns400WithTheRowsReason(string because, string envelope, string reason)
     {
         await using var server = await SentryTestServer.StartAsync();
 
@@ -61,7 +61,8 @@ public sealed class EnvelopeFramingTests
 
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{because}: expected 400, got {(int)response.StatusCode}");
         var detail = await TestHttp.ReadDetailAsync(response);
-        Assert.False(string.IsNullOrEmpty(detail), because);
+        Assert.StartsWith("invalid envelope: ", detail, StringComparison.Ordinal);
+        Assert.Contains(reason, detail, StringComparison.Ordinal);
         Assert.Empty(server.Events);
         Assert.Empty(server.Envelopes);
         var rejection = Assert.Single(server.Rejections);
@@ -92,6 +93,21 @@ public sealed class EnvelopeFramingTests
         using var response = await TestHttp.PostAsync(server, Header + "\r\n{\"type\":\"event\"}\r\n" + EventPayload + "\r\n");
 
         Assert.Contains("\\r\\n", await TestHttp.ReadDetailAsync(response), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HandleAsync_LongEventId_RefusedWithShortenedReason()
+    {
+        await using var server = await SentryTestServer.StartAsync();
+        var eventId = new string('z', 300);
+
+        using var response = await TestHttp.PostAsync(server, "{\"event_id\":\"" + eventId + "\"}\n");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var detail = await TestHttp.ReadDetailAsync(response);
+        Assert.Contains("event_id \"" + eventId[..199] + "… is not 32 hexadecimal characters", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain(eventId, detail, StringComparison.Ordinal);
+        Assert.Equal(detail, Assert.Single(server.Rejections).Reason);
     }
 
     [Fact]
@@ -151,6 +167,24 @@ public sealed class EnvelopeFramingTests
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("gzip", await TestHttp.ReadDetailAsync(response), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HandleAsync_BrotliHeaderWithInvalidData_Returns400AndRecordsTheRejection()
+    {
+        await using var server = await SentryTestServer.StartAsync();
+        using var client = TestHttp.CreateClient();
+        using var request = TestHttp.EnvelopeRequest(server, TestHttp.Utf8(Header));
+        request.Content!.Headers.ContentEncoding.Add("br");
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var detail = await TestHttp.ReadDetailAsync(response);
+        Assert.StartsWith("the body is not valid br data: ", detail, StringComparison.Ordinal);
+        var rejection = Assert.Single(server.Rejections);
+        Assert.Equal((400, detail), (rejection.StatusCode, rejection.Reason));
+        Assert.Equal(400, Assert.Single(server.Requests).StatusCode);
     }
 
     [Fact]

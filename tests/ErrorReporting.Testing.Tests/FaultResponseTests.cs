@@ -142,40 +142,62 @@ public sealed class FaultResponseTests
         await Assert.ThrowsAsync<HttpRequestException>(() => sending.WaitAsync(TestHttp.WaitTimeout));
     }
 
-    [Fact]
-    public async Task WithDelay_Ok_EventArrivesOnlyAfterTheDelay()
+    [Theory]
+    [InlineData(200)]
+    [InlineData(503)]
+    public async Task WithDelay_ServerStopsDuringTheDelay_NeitherAnsweredNorRecorded(int status)
     {
         await using var server = await SentryTestServer.StartAsync();
-        var delayStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var fault = (status == 200 ? FaultResponse.Ok() : FaultResponse.Status(status)).WithDelay(TimeSpan.FromSeconds(30));
+        var received = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         server.Faults.Handler = _ =>
         {
-            delayStarted.TrySetResult();
-            return FaultResponse.Ok().WithDelay(TimeSpan.FromSeconds(1));
+            received.TrySetResult();
+            return fault;
         };
+        using var client = TestHttp.CreateClient(Timeout.InfiniteTimeSpan);
+        using var request = TestHttp.EnvelopeRequest(server, s_message);
+        var sending = client.SendAsync(request);
+        await received.Task.WaitAsync(TestHttp.WaitTimeout);
 
-        var sending = TestHttp.PostAsync(server, s_message);
-        await delayStarted.Task.WaitAsync(TestHttp.WaitTimeout);
+        // Stopping ends the delay: without one, the answer would be out and (for 200) the event recorded by now.
+        await server.DisposeAsync().AsTask().WaitAsync(TestHttp.WaitTimeout);
+
+        await Assert.ThrowsAsync<HttpRequestException>(() => sending.WaitAsync(TestHttp.WaitTimeout));
         Assert.Empty(server.Events);
-        Assert.Empty(server.Requests);
-        using var response = await sending;
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Single(server.Events);
         var logged = Assert.Single(server.Requests);
-        Assert.True(logged.Recorded);
-        Assert.Equal(TimeSpan.FromSeconds(1), logged.Fault?.Delay);
+        Assert.Equal(RequestOutcome.Aborted, logged.Outcome);
+        Assert.Equal($"the server stopped during the delay of {fault}", logged.Detail);
     }
 
     [Fact]
-    public async Task WithDelay_Status_AnswersAfterTheDelay()
+    public async Task WithDelay_Ok_AnsweredAndRecordedWhenTheDelayEnds()
     {
         await using var server = await SentryTestServer.StartAsync();
-        server.Faults.Enqueue(FaultResponse.Status(503).WithDelay(TimeSpan.FromMilliseconds(200)));
+        server.Faults.Enqueue(FaultResponse.Ok().WithDelay(TimeSpan.FromMilliseconds(100)));
+
+        using var response = await TestHttp.PostAsync(server, s_message);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(MessageEventId, Assert.Single(server.Events).EventId);
+        var logged = Assert.Single(server.Requests);
+        Assert.True(logged.Recorded);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), logged.Fault?.Delay);
+    }
+
+    [Fact]
+    public async Task WithDelay_Status_AnsweredWithTheStatusWhenTheDelayEnds()
+    {
+        await using var server = await SentryTestServer.StartAsync();
+        server.Faults.Enqueue(FaultResponse.Status(503).WithDelay(TimeSpan.FromMilliseconds(100)));
 
         using var response = await TestHttp.PostAsync(server, s_message);
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Empty(server.Events);
+        var logged = Assert.Single(server.Requests);
+        Assert.Equal((RequestOutcome.Answered, 503), (logged.Outcome, logged.StatusCode));
+        Assert.Equal(TimeSpan.FromMilliseconds(100), logged.Fault?.Delay);
     }
 
     [Fact]
@@ -256,7 +278,8 @@ public sealed class FaultResponseTests
         Assert.Equal([2, 3, 4], seen.Select(r => r.Sequence));
         Assert.All(seen, request => Assert.Equal(RequestOutcome.Pending, request.Outcome));
         Assert.All(seen, request => Assert.Equal(MessageEventId, request.EventId));
-        Assert.All(server.Requests, request => Assert.True(request.SinceStart >= TimeSpan.Zero));
+        var sinceStart = server.Requests.OrderBy(r => r.Sequence).Select(r => r.SinceStart).ToArray();
+        Assert.All(sinceStart.Zip(sinceStart.Skip(1)), pair => Assert.True(pair.First < pair.Second, $"one request after another: {pair.First} then {pair.Second}"));
     }
 
     [Fact]

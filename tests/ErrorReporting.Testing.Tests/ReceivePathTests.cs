@@ -118,7 +118,7 @@ public sealed class ReceivePathTests
     [InlineData("Sentry", "must start with 'Sentry '")]
     [InlineData("Sentryx sentry_key=abc", "must start with 'Sentry '")]
     [InlineData("Sentry sentry_version=7", "missing sentry_key in X-Sentry-Auth")]
-    public async Task HandleAsync_AuthHeaderForms_CheckedAsBefore(string header, string? refusal)
+    public async Task HandleAsync_AuthHeaderForms_AcceptedOrRefusedWithTheReason(string header, string? refusal)
     {
         var receiver = new SentryEnvelopeReceiver("abc", "5");
         var context = Context(receiver, "/api/5/envelope/", new MemoryStream(s_message), header);
@@ -146,7 +146,7 @@ public sealed class ReceivePathTests
     [InlineData("/api/5/envelopes/", 404)]
     [InlineData("/API/5/envelope/", 404)]
     [InlineData("/", 404)]
-    public async Task HandleAsync_PathForms_MatchedAsBefore(string path, int status)
+    public async Task HandleAsync_PathForms_AnsweredWithTheStatus(string path, int status)
     {
         var receiver = new SentryEnvelopeReceiver("abc", "5");
         var context = Context(receiver, path, new MemoryStream(s_message));

@@ -64,6 +64,21 @@ public sealed class WaitTests
     }
 
     [Fact]
+    public async Task WaitForEventAsync_EventArrives_RequestIsAlreadyLogged()
+    {
+        await using var server = await SentryTestServer.StartAsync();
+        using var client = TestHttp.CreateClient();
+        using var request = TestHttp.EnvelopeRequest(server, s_message);
+        var requestsWhenTheEventWasSeen = -1;
+
+        var waiting = server.WaitForEventsAsync(events => events.Count > 0 && (requestsWhenTheEventWasSeen = server.Requests.Count) >= 0, TestHttp.WaitTimeout);
+        using var response = await client.SendAsync(request);
+        await waiting;
+
+        Assert.Equal(1, requestsWhenTheEventWasSeen);
+    }
+
+    [Fact]
     public async Task WaitForEventAsync_SentryId_ReturnsThatEvent()
     {
         await using var server = await SentryTestServer.StartAsync();

@@ -33,14 +33,14 @@ internal sealed class Refusal(int statusCode, string reason) : Exception(reason)
         ? $"unknown public key '{key}' in {source}"
         : $"unknown public key '{key[..4]}…' ({key.Length} characters) in {source}");
     public static Refusal MissingVersion(string source) => new(401, $"missing sentry_version in {source} (expected 7)");
-    public static Refusal UnsupportedVersion(string version, string source) => new(401, $"unsupported sentry_version '{version}' in {source} (expected 7)");
+    public static Refusal UnsupportedVersion(string version, string source) => new(401, $"unsupported sentry_version '{Shorten(version)}' in {source} (expected 7)");
     public static Refusal Secret(bool present, string source) => new(401, present ? $"wrong sentry_secret in {source}" : $"missing sentry_secret in {source}");
 
     // 4. The project: the path names the key's project.
     public static Refusal ProjectMismatch(string projectId, string pathProjectId) => new(403, $"project id mismatch: the public key belongs to project {projectId}, not {pathProjectId}");
 
     // 5. Content-Encoding: gzip (x-gzip), deflate (zlib or raw), br, identity, or a list of them, undone in reverse.
-    public static Refusal UnsupportedEncoding(string encoding) => new(415, $"unsupported Content-Encoding '{encoding}': use gzip, deflate, br or none");
+    public static Refusal UnsupportedEncoding(string encoding) => new(415, $"unsupported Content-Encoding '{Shorten(encoding)}': use gzip, deflate, br or none");
     public static Refusal DecompressedTooLarge() => new(413, $"the decompressed envelope is too large: the body exceeds {MaxEnvelopeBytes} bytes");
     public static Refusal InvalidCompressedData(string encoding, string reason) => new(400, $"the body is not valid {encoding} data: {reason}");
 
@@ -51,11 +51,11 @@ internal sealed class Refusal(int statusCode, string reason) : Exception(reason)
     public static Refusal EndsWithCarriageReturn(string what) => Invalid($"the {what} ends with \\r\\n: envelope lines must end with \\n only");
     public static Refusal EmptyHeader(string what) => Invalid($"the {what} is empty: expected a JSON object");
     public static Refusal Header(string what, string problem, string line) => Invalid($"the {what} {problem}: {Shorten(line)}");
-    public static Refusal DuplicateKey(string key) => Invalid($"the envelope header has the key \"{key}\" more than once");
-    public static Refusal EventId(string rawValue) => Invalid($"the envelope header's event_id {rawValue} is not 32 hexadecimal characters (or a hyphenated UUID)");
-    public static Refusal SentAt(string rawValue) => Invalid($"the envelope header's sent_at {rawValue} is not a string");
-    public static Refusal NoType(int index, string line) => Invalid($"item {index} header has no \"type\" string: {line}");
-    public static Refusal Length(int index, string rawValue) => Invalid($"item {index} header has a \"length\" that is not a non-negative integer: {rawValue}");
+    public static Refusal DuplicateKey(string key) => Invalid($"the envelope header has the key \"{Shorten(key)}\" more than once");
+    public static Refusal EventId(string rawValue) => Invalid($"the envelope header's event_id {Shorten(rawValue)} is not 32 hexadecimal characters (or a hyphenated UUID)");
+    public static Refusal SentAt(string rawValue) => Invalid($"the envelope header's sent_at {Shorten(rawValue)} is not a string");
+    public static Refusal NoType(int index, string line) => Invalid($"item {index} header has no \"type\" string: {Shorten(line)}");
+    public static Refusal Length(int index, string rawValue) => Invalid($"item {index} header has a \"length\" that is not a non-negative integer: {Shorten(rawValue)}");
     public static Refusal LengthBeyondData(int index, string type, long length, int available) => Invalid($"item {index} (\"{type}\") declares length {length} but only {available} byte(s) follow its header");
     public static Refusal AfterPayload(int index, string type, long length, byte found) => Invalid(found == (byte)'\r'
         ? $"item {index} (\"{type}\") payload is followed by \\r\\n: envelope lines must end with \\n only"

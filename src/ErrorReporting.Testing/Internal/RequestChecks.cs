@@ -18,7 +18,7 @@ internal static class RequestChecks
             limit.MaxRequestBodySize = Refusal.MaxEnvelopeBytes;
         }
 
-        using var body = new MemoryStream((int)Math.Min(context.Request.ContentLength ?? 0, Refusal.MaxEnvelopeBytes));
+        using var body = new MemoryStream((int)Math.Min(context.Request.ContentLength ?? 0, 64 * 1024)); // the claimed length, up to 64 KiB: it grows as the body arrives
         try
         {
             await context.Request.Body.CopyToAsync(body, context.RequestAborted).ConfigureAwait(false);
@@ -50,7 +50,7 @@ internal static class RequestChecks
             };
             try
             {
-                using var output = new MemoryStream(data.Count * 16); // JSON compresses about tenfold
+                using var output = new MemoryStream((int)Math.Min(data.Count * 16L, 1024 * 1024)); // JSON compresses about tenfold; at most 1 MiB ahead
                 for (var read = decoder.Read(buffer); read > 0; read = decoder.Read(buffer))
                 {
                     if (output.Length + read > Refusal.MaxEnvelopeBytes)
@@ -63,7 +63,7 @@ internal static class RequestChecks
 
                 data = new ArraySegment<byte>(output.GetBuffer(), 0, (int)output.Length);
             }
-            catch (InvalidDataException exception)
+            catch (Exception exception) when (exception is InvalidDataException or InvalidOperationException) // BrotliStream throws the latter
             {
                 throw Refusal.InvalidCompressedData(encoding, exception.Message);
             }
