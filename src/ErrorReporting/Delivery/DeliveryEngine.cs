@@ -3,7 +3,6 @@ using ErrorReporting.Delivery.Accounting;
 using ErrorReporting.Delivery.Http;
 using ErrorReporting.Delivery.Queue;
 using ErrorReporting.Delivery.Sending;
-using ErrorReporting.Delivery.Store;
 using ErrorReporting.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -192,10 +191,10 @@ internal sealed class DeliveryEngine : IBackgroundWorker, IDisposable
         {
             pipeline.Queue.Close();
             _stopping.Cancel();
-            var left = pipeline.Stop();
+            var (left, kept) = pipeline.Stop();
             if (left > 0)
             {
-                Log.NotDeliveredAtShutdown(pipeline.Logger, left, pipeline.Store is DiskEnvelopeStore { IsOnDisk: true } ? "kept in the offline cache" : "lost");
+                Log.NotDeliveredAtShutdown(pipeline.Logger, left, kept, left - kept);
             }
         }
 

@@ -88,7 +88,7 @@ internal sealed class DeliveryPipeline
     /// <summary>Gets the number of envelopes accepted and not yet delivered or dropped.</summary>
     public long Queued => Queue.Count + Store.Count;
 
-    /// <summary>Builds the pipeline for the options' DSN. Throws the SDK's exception when the DSN is invalid.</summary>
+    /// <summary>Builds the pipeline's parts for the options: objects only (nothing is opened, read or connected; the endpoint is read at the first send).</summary>
     public static DeliveryPipeline Create(
         SentryOptions options,
         DeliveryCounters counters,
@@ -147,9 +147,10 @@ internal sealed class DeliveryPipeline
 
     /// <summary>
     /// Waits for the loops to end (the caller has closed the queue and canceled them), then releases everything.
-    /// Returns how many envelopes were left undelivered.
+    /// Returns how many envelopes were left undelivered, and how many of them the offline cache keeps for the next start
+    /// (the rest, in memory, are lost).
     /// </summary>
-    public long Stop()
+    public (long Left, long Kept) Stop()
     {
         try
         {
@@ -162,6 +163,7 @@ internal sealed class DeliveryPipeline
 
         Flush.Abandon();
         var left = Queued;
+        var kept = Store is DiskEnvelopeStore { IsOnDisk: true } ? Store.Count : 0;
         while (Queue.Reader.TryRead(out var entry))
         {
             (entry as Envelope)?.Dispose();
@@ -172,7 +174,7 @@ internal sealed class DeliveryPipeline
         Store.Dispose();
         Transport.Dispose();
         _meter?.Dispose();
-        return left;
+        return (left, kept);
     }
 
     private async Task Guarded(Func<CancellationToken, Task> run, CancellationToken stopping)

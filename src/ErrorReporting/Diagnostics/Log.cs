@@ -61,8 +61,8 @@ internal static partial class Log
     [LoggerMessage(13, LogLevel.Debug, "Envelope {EventId} delivered.")]
     public static partial void Delivered(ILogger logger, string eventId);
 
-    [LoggerMessage(14, LogLevel.Warning, "{Count} envelope(s) were not delivered when the delivery engine stopped ({Fate}).")]
-    public static partial void NotDeliveredAtShutdown(ILogger logger, long count, string fate);
+    [LoggerMessage(14, LogLevel.Warning, "{Count} envelope(s) were not delivered when the delivery engine stopped: {Kept} kept in the offline cache for the next start, {Lost} lost (still in memory).")]
+    public static partial void NotDeliveredAtShutdown(ILogger logger, long count, long kept, long lost);
 
     [LoggerMessage(15, LogLevel.Error, "The delivery engine's background work failed; envelopes are no longer sent.")]
     public static partial void WorkerFailed(ILogger logger, Exception exception);

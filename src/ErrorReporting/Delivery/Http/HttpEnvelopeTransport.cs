@@ -33,7 +33,9 @@ internal sealed class HttpEnvelopeTransport : IEnvelopeTransport
         _timeout = timeout;
         _time = time;
         _compression = options.RequestBodyCompressionLevel;
-        _client = new(() => (CreateClient(options), SentryEndpoint.Create(options)), LazyThreadSafetyMode.ExecutionAndPublication);
+        // PublicationOnly: a factory that throws (an application's handler or ConfigureClient) is tried again at the
+        // next send, instead of its exception being kept for ever.
+        _client = new(() => (CreateClient(options), SentryEndpoint.Create(options)), LazyThreadSafetyMode.PublicationOnly);
     }
 
     public async Task<TransportResponse> SendAsync(ReadOnlyMemory<byte> envelope, CancellationToken cancellationToken)

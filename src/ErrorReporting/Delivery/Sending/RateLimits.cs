@@ -18,8 +18,8 @@ internal sealed class RateLimits
     internal static readonly TimeSpan DefaultRetryAfter = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// The longest delay a server's value is read as. A quota can last until the end of a billing period (weeks), so
-    /// real values stay well under it; larger ones (garbage, or <c>1e20</c>) would overflow the clock's arithmetic.
+    /// The longest delay a server's value is read as. Relay announces at most 300 s; larger values come from other
+    /// servers or garbage (<c>1e20</c> would overflow the clock's arithmetic), and are read as this.
     /// </summary>
     internal static readonly TimeSpan LongestDelay = TimeSpan.FromDays(366);
 

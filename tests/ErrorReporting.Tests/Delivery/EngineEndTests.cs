@@ -6,8 +6,8 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace ErrorReporting.Tests.Delivery;
 
-/// <summary>When a flush is done: everything reported before it delivered or definitively dropped.</summary>
-public sealed class FlushTrackerTests : IDisposable
+/// <summary>The end of delivery: when a flush is done (everything reported before it delivered or definitively dropped), and what a stop leaves.</summary>
+public sealed class EngineEndTests : IDisposable
 {
     private readonly string _cache = Path.Combine(Path.GetTempPath(), "er-flush-" + Guid.NewGuid().ToString("N"));
 
@@ -35,6 +35,27 @@ public sealed class FlushTrackerTests : IDisposable
         Assert.True(flushed);
         Assert.Equal(1, harness.Counters.Dropped(DiscardReason.CacheOverflow));
         Assert.Single(harness.Transport.Attempts);
+    }
+
+    [Theory]
+    [InlineData(true, "2 kept in the offline cache for the next start, 0 lost")]
+    [InlineData(false, "0 kept in the offline cache for the next start, 2 lost")]
+    public async Task Dispose_EnvelopesWaitingThroughAnOutage_LogsHowManyTheCacheKeepsAndHowManyAreLost(bool cache, string expected)
+    {
+        var harness = EngineHarness.Create(
+            _ => TransportResponse.Failed(new HttpRequestException("Connection refused")),
+            o => o.CacheDirectoryPath = cache ? _cache : null,
+            new FakeTimeProvider(DateTimeOffset.UtcNow));
+        await using (harness)
+        {
+            harness.Message("first");
+            harness.Message("second");
+            await Wait.UntilAsync(() => harness.Pipeline.Store.Count == 2 && harness.Pipeline.Schedule.Failures == 1, "both waiting after a failed probe");
+            harness.Engine.Dispose();
+        }
+
+        Assert.Contains(harness.Logs.Messages, m => m.Contains("2 envelope(s) were not delivered when the delivery engine stopped: " + expected, StringComparison.Ordinal));
+        Assert.Equal(cache ? 2 : 0, OfflineCache.Files(_cache).Count);
     }
 
     public void Dispose()
