@@ -64,6 +64,31 @@ internal static class Scenarios
     public static readonly TimeSpan LongestRetryStep = TimeSpan.FromSeconds(60);
     public const double JitterFloor = 0.75;
 
+    /// <summary>
+    /// How much earlier than its shortest delay (<see cref="JitterFloor"/> of its step) a probe may arrive at the server:
+    /// clock granularity only. The server stamps a request when it arrives; the engine waits from the failure, which
+    /// comes after that stamp, so a probe can only arrive later than its delay, not earlier.
+    /// </summary>
+    public static readonly TimeSpan ProbeEarlySlack = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// How much later than its longest delay (its whole step) a probe may arrive: the failed request's answer, the
+    /// engine's wake-up and the next request's way to the server, on a loaded 2-core machine.
+    /// </summary>
+    public static readonly TimeSpan ProbeLateSlack = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The engine's pacing of a backlog after recovery (docs/delivery.md): one request at a time, at least this far apart.</summary>
+    public static readonly TimeSpan BacklogSpacing = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// How much closer than <see cref="BacklogSpacing"/> two backlog deliveries may arrive at the server (and
+    /// 2 × <see cref="BacklogSpacing"/> three, (n − 1) × <see cref="BacklogSpacing"/> n). The engine paces when a send
+    /// starts; the server stamps its arrival, which lags by the request's way there: a gap shrinks by as much as the
+    /// earlier request was late (87 ms seen at a load average of 12 on 2 cores; 22 and 27 ms gaps in the sigkill row,
+    /// after a gap as much longer). See <see cref="JudgeBacklogSpacing"/>.
+    /// </summary>
+    public static readonly TimeSpan BacklogSpacingSlack = TimeSpan.FromMilliseconds(30);
+
     private static readonly TimeSpan s_childReady = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan s_childDone = TimeSpan.FromSeconds(300);
     private static readonly TimeSpan s_childClose = TimeSpan.FromSeconds(20);
@@ -112,6 +137,89 @@ internal static class Scenarios
         }
     }
 
+    /// <summary>The probe schedule's step <paramref name="gap"/> (0 for the delay after the first failure): 1 s, doubling, at most 60 s.</summary>
+    public static TimeSpan RetryStep(int gap)
+    {
+        var step = FirstRetryStep;
+        for (var i = 0; i < gap && step < LongestRetryStep; i++)
+        {
+            step *= 2;
+        }
+
+        return step < LongestRetryStep ? step : LongestRetryStep;
+    }
+
+    /// <summary>
+    /// Judges the gaps between consecutive requests to a failing server, <paramref name="probes"/> being their arrival
+    /// times at the server from the first request after the fault began to the first one answered again (when there
+    /// was one): gap k (from request k + 1 to request k + 2) must lie in
+    /// [<see cref="JitterFloor"/> × step k − <see cref="ProbeEarlySlack"/>, step k + <see cref="ProbeLateSlack"/>],
+    /// step k = <see cref="RetryStep"/>(k). Returns one problem per gap outside its range.
+    /// </summary>
+    public static List<string> JudgeProbeGaps(IReadOnlyList<DateTimeOffset> probes)
+    {
+        var problems = new List<string>();
+        for (var k = 0; k + 1 < probes.Count; k++)
+        {
+            var step = RetryStep(k);
+            var earliest = (step * JitterFloor) - ProbeEarlySlack;
+            var latest = step + ProbeLateSlack;
+            var gap = probes[k + 1] - probes[k];
+            if (gap < earliest || gap > latest)
+            {
+                problems.Add(string.Create(CultureInfo.InvariantCulture, $"probe gap {k} (request {k + 1} to {k + 2} to the failing server) {gap.TotalSeconds:0.000} s, the schedule allows {earliest.TotalSeconds:0.000}–{latest.TotalSeconds:0.000} s (step {step.TotalSeconds:0} s)"));
+            }
+        }
+
+        return problems;
+    }
+
+    /// <summary>"probe gaps …": the measured gaps between the requests to the failing server, in seconds.</summary>
+    public static string ProbeGapsNote(IReadOnlyList<DateTimeOffset> probes)
+        => "probe gaps " + (probes.Count < 2
+            ? "none"
+            : string.Join(", ", Enumerable.Range(0, probes.Count - 1).Select(k => (probes[k + 1] - probes[k]).TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture))) + " s");
+
+    /// <summary>
+    /// Judges the pacing of a backlog after recovery, <paramref name="deliveries"/> being the arrival times at the
+    /// server of the envelopes that waited through the failure, from the <paramref name="from"/>th (0-based) on. A gap
+    /// between consecutive ones must be at least <see cref="BacklogSpacing"/> − <see cref="BacklogSpacingSlack"/>
+    /// (70 ms), or, when the earlier one arrived late (its own send paced, its stamp not), the gap before it and this
+    /// one together at least 2 × <see cref="BacklogSpacing"/> − <see cref="BacklogSpacingSlack"/> (170 ms): two sends
+    /// at once after a paced one fail either way. And n of them span at least (n − 1) × <see cref="BacklogSpacing"/> −
+    /// <see cref="BacklogSpacingSlack"/>, which catches a pacing merely too short. Returns a problem per rule broken.
+    /// </summary>
+    public static List<string> JudgeBacklogSpacing(IReadOnlyList<DateTimeOffset> deliveries, int from = 0)
+    {
+        var problems = new List<string>();
+        var sorted = deliveries.Order().Skip(from).ToList();
+        if (sorted.Count < 2)
+        {
+            return problems;
+        }
+
+        var least = BacklogSpacing - BacklogSpacingSlack;
+        var leastTwo = (BacklogSpacing * 2) - BacklogSpacingSlack;
+        var close = Enumerable.Range(0, sorted.Count - 1)
+            .Select(i => (Index: i, Gap: sorted[i + 1] - sorted[i], Two: i > 0 ? sorted[i + 1] - sorted[i - 1] : (TimeSpan?)null))
+            .Where(g => g.Gap < least && !(g.Two >= leastTwo))
+            .ToList();
+        if (close.Count > 0)
+        {
+            var (index, gap, two) = close[0];
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"{close.Count} of {sorted.Count - 1} gaps between backlog deliveries under {least.TotalMilliseconds:0} ms, not after a late one (the first: delivery {index + from + 1} to {index + from + 2}, {gap.TotalMilliseconds:0} ms{(two is { } t ? string.Create(CultureInfo.InvariantCulture, $", {t.TotalMilliseconds:0} ms with the gap before it, under {leastTwo.TotalMilliseconds:0}") : "")})"));
+        }
+
+        var span = sorted[^1] - sorted[0];
+        var shortest = (BacklogSpacing * (sorted.Count - 1)) - BacklogSpacingSlack;
+        if (span < shortest)
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"backlog deliveries {from + 1} to {from + sorted.Count} {span.TotalSeconds:0.000} s apart, the pacing needs at least {shortest.TotalSeconds:0.000} s"));
+        }
+
+        return problems;
+    }
+
     /// <summary>Nothing listens on the DSN's port until 3 s after the first report returned; then the server starts there.</summary>
     private static async Task<Row> RefusedAsync(Scenario scenario, Side side, RunSettings settings, bool withCache)
     {
@@ -139,6 +247,7 @@ internal static class Scenarios
 
         return Count(scenario, side, server, notes, problems, TallyOf(child, PacedReports, recovery) with
         {
+            PacedBacklog = true,
             Requests = "– (nothing listens)",
             ExpectedClientReports = NoDiscards,
         });
@@ -158,10 +267,19 @@ internal static class Scenarios
         var requests = server.Requests.OrderBy(r => r.Sequence).ToList();
         var failing = requests.Where(r => r.StatusCode >= 500).ToList();
         var recovery = requests.Skip(ServerErrors).FirstOrDefault(r => r.StatusCode == 200)?.ReceivedAt;
+        if (side == Side.ErrorReporting && failing.Count > 0)
+        {
+            // The probe schedule: from the first 5xx to the first request answered again.
+            var probes = requests.Where(r => r.Sequence >= failing[0].Sequence && (recovery is not { } answered || r.ReceivedAt <= answered)).Select(r => r.ReceivedAt).ToList();
+            notes.Add(ProbeGapsNote(probes));
+            problems.AddRange(JudgeProbeGaps(probes));
+        }
+
         notes.Add($"{requests.Count} requests in all");
         var discarded = MetServerError(server, child.AcceptedIds);
         return Count(scenario, side, server, notes, problems, TallyOf(child, PacedReports, recovery) with
         {
+            PacedBacklog = true,
             MetAnswer = discarded,
             Requests = failing.Count > 0 && recovery is { } back
                 ? string.Create(CultureInfo.InvariantCulture, $"{failing.Count} in {(back - failing[0].ReceivedAt).TotalSeconds:0.0} s (until the first 200)")
@@ -272,12 +390,21 @@ internal static class Scenarios
             {
                 notes.Add(string.Create(CultureInfo.InvariantCulture, $"first request after the outage {(after.ReceivedAt - recovery.Value).TotalSeconds:0.0} s after its end"));
             }
+
+            if (side == Side.ErrorReporting)
+            {
+                // The probe schedule: every request in the outage, then the first after it (the probe that finds the server back).
+                var probes = server.Requests.Where(r => r.ReceivedAt >= first.ReceivedAt && (r.ReceivedAt < recovery || r == after)).Select(r => r.ReceivedAt).Order().ToList();
+                notes.Add(ProbeGapsNote(probes));
+                problems.AddRange(JudgeProbeGaps(probes));
+            }
         }
 
         notes.Add($"{server.Requests.Count} requests in all");
         var discarded = MetServerError(server, child.AcceptedIds);
         return Count(scenario, side, server, notes, problems, TallyOf(child, LongOutageReports, recovery) with
         {
+            PacedBacklog = true,
             MetAnswer = discarded,
             Requests = requests,
             ExpectedClientReports = SendErrors(discarded.Count),
@@ -342,6 +469,8 @@ internal static class Scenarios
             Returned = returned,
             Recovery = recovery,
             Backlog = [.. returned.Where(id => id != s_empty)],
+            PacedBacklog = true,
+            ColdBacklogStart = true,
             Requests = "– (nothing listens)",
             ExpectedClientReports = NoDiscards,
         });
@@ -544,9 +673,14 @@ internal static class Scenarios
         if (before.Count > 0 && tally.Recovery is { } recovered)
         {
             var backlogDelivered = events.Where(e => e.EventId is { } id && before.Contains(id)).ToList();
+            if (side == Side.ErrorReporting && tally.PacedBacklog)
+            {
+                problems.AddRange(JudgeBacklogSpacing([.. backlogDelivered.Select(e => e.Envelope.ReceivedAt)], tally.ColdBacklogStart ? 1 : 0));
+            }
+
             notes.Add(backlogDelivered.Count == 0
                 ? $"backlog (accepted before recovery, not discarded on an answer): 0 of {before.Count} delivered"
-                : string.Create(CultureInfo.InvariantCulture, $"backlog (accepted before recovery, not discarded on an answer): {backlogDelivered.Select(e => e.EventId).Distinct().Count()} of {before.Count} delivered, the last {Math.Max(0, (backlogDelivered.Max(e => e.Envelope.ReceivedAt) - recovered).TotalSeconds):0.00} s after recovery"));
+                : string.Create(CultureInfo.InvariantCulture, $"backlog (accepted before recovery, not discarded on an answer): {backlogDelivered.Select(e => e.EventId).Distinct().Count()} of {before.Count} delivered, the last {Math.Max(0, (backlogDelivered.Max(e => e.Envelope.ReceivedAt) - recovered).TotalSeconds):0.00} s after recovery{ClosestTwo(backlogDelivered.Select(e => e.Envelope.ReceivedAt))}"));
         }
 
         if (lastDelivery is { } lastDelivered && tally.LastReport is { } lastReported)
@@ -580,6 +714,15 @@ internal static class Scenarios
             Notes = notes,
             Problems = problems,
         };
+    }
+
+    /// <summary>", the closest two N ms apart" for two deliveries or more, otherwise nothing.</summary>
+    private static string ClosestTwo(IEnumerable<DateTimeOffset> arrivals)
+    {
+        var sorted = arrivals.Order().ToList();
+        return sorted.Count < 2
+            ? ""
+            : string.Create(CultureInfo.InvariantCulture, $", the closest two {Enumerable.Range(0, sorted.Count - 1).Min(i => (sorted[i + 1] - sorted[i]).TotalMilliseconds):0} ms apart");
     }
 
     /// <summary>ErrorReporting's promises for every row (the scenario adds its own: windows, request rates, flush).</summary>
@@ -637,6 +780,16 @@ internal static class Scenarios
 
         /// <summary>Gets the ids accepted before recovery, or <see langword="null"/> when the row has no backlog.</summary>
         public IReadOnlyList<string>? Backlog { get; init; }
+
+        /// <summary>Gets a value indicating whether ErrorReporting drains <see cref="Backlog"/> paced here (after a network failure, a 5xx or a restart with a cache; not after a 429).</summary>
+        public bool PacedBacklog { get; init; }
+
+        /// <summary>
+        /// Gets a value indicating whether the backlog's first delivery is a fresh process's first request, paced from
+        /// start-up, not from an answer: it reaches the server late (the HTTP client's first connection, its JIT), so
+        /// the gap after it is not judged.
+        /// </summary>
+        public bool ColdBacklogStart { get; init; }
 
         /// <summary>Gets the accepted ids whose envelope a 5xx, or the 429 that opened a window, answered.</summary>
         public IReadOnlySet<string> MetAnswer { get; init; } = new HashSet<string>();
