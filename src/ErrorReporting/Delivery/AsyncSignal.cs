@@ -1,8 +1,8 @@
 namespace ErrorReporting.Delivery;
 
 /// <summary>
-/// A wake-up that one side sets and the other awaits: <see cref="Wait"/> gives a task that completes at the next
-/// <see cref="Set"/> (or at once, if one happened since the last wait was taken). Thread-safe.
+/// A wake-up that one side sets and the other awaits: <see cref="Wait"/> gives a task that completes at the first
+/// <see cref="Set"/> after it was taken, so a waiter takes it before it looks for work and misses no wake-up. Thread-safe.
 /// </summary>
 internal sealed class AsyncSignal
 {
@@ -24,10 +24,7 @@ internal sealed class AsyncSignal
         lock (_gate)
         {
             set = _next;
-            if (!set.Task.IsCompleted)
-            {
-                _next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            }
+            _next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
         set.TrySetResult();

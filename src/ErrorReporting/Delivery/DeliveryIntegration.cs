@@ -8,7 +8,5 @@ namespace ErrorReporting.Delivery;
 /// </summary>
 internal sealed class DeliveryIntegration(DeliveryEngine engine) : ISdkIntegration
 {
-    public DeliveryEngine Engine => engine;
-
     public void Register(IHub hub, SentryOptions options) => engine.Activate(hub);
 }
