@@ -3,7 +3,7 @@ namespace ErrorReporting.Configuration;
 /// <summary>
 /// Checks a DSN at start-up by the rules of Sentry's DSN format (an absolute URI, the project's public key as its user
 /// name, the project id as the last segment of its path), which are the rules the SDK's parser applies: a
-/// test holds this check and <see cref="SentryEndpoint.TryCreate"/> (the SDK's own parser, through its transport base
+/// test holds this check and <see cref="SentryEndpoint.Create"/> (the SDK's own parser, through its transport base
 /// class) to the same answer for every DSN of its list. The check is a <see cref="Uri"/> and a few string tests;
 /// building the SDK's request to read the endpoint costs a cold process some 15 ms (System.Net.Http's request and
 /// headers, a second <see cref="SentryOptions"/>), which start-up need not pay: the endpoint is read when the

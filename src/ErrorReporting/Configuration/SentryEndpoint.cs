@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using Sentry.Http;
 using Sentry.Protocol.Envelopes;
 
@@ -33,23 +32,6 @@ internal sealed class SentryEndpoint
         using var request = new RequestBuilder(options).Build();
         var authorization = request.Headers.TryGetValues(AuthHeaderName, out var values) ? string.Join(",", values) : string.Empty;
         return new SentryEndpoint(request.RequestUri!, authorization);
-    }
-
-    /// <summary>Checks a DSN with the SDK's parser; <paramref name="error"/> never contains the DSN itself.</summary>
-    public static bool TryCreate(string dsn, [NotNullWhen(true)] out SentryEndpoint? endpoint, [NotNullWhen(false)] out string? error)
-    {
-        try
-        {
-            endpoint = Create(new SentryOptions { Dsn = dsn });
-            error = null;
-            return true;
-        }
-        catch (Exception exception) when (exception is UriFormatException or ArgumentException or InvalidOperationException or FormatException)
-        {
-            endpoint = null;
-            error = exception.Message;
-            return false;
-        }
     }
 
     /// <summary>The SDK's request construction, used for nothing else.</summary>

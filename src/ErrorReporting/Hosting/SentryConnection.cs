@@ -30,6 +30,7 @@ internal sealed class SentryConnection : IDisposable
     private readonly IOptions<ErrorReportingOptions> _options;
     private readonly ReportedExceptions _reported;
     private readonly EngineRegistry _engines;
+    private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly Lazy<IErrorReporter> _reporter;
     private IDisposable? _initialization;
@@ -40,7 +41,8 @@ internal sealed class SentryConnection : IDisposable
         _options = options;
         _reported = reported;
         _engines = engines;
-        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(Log.Category);
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _logger = _loggerFactory.CreateLogger(Log.Category);
         _reporter = new Lazy<IErrorReporter>(Connect, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -64,10 +66,10 @@ internal sealed class SentryConnection : IDisposable
 
     private IErrorReporter Connect()
     {
-        // The application's logging exists now (building it may even have initialised the SDK, through AddSentry). A
-        // container without logging gets none later: its messages are dropped, not kept for a factory that never comes,
-        // and the disabled loggers format nothing (formatting a first message costs a cold process milliseconds of JIT).
-        _engines.Loggers.Attach(_services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance);
+        // The engines' loggers, deferred until now, get the application's logging. A container without logging gets none
+        // later: their messages are dropped, not kept for a factory that never comes, and the disabled loggers format
+        // nothing (formatting a first message costs a cold process milliseconds of JIT).
+        _engines.Loggers.Attach(_loggerFactory);
 
         var options = _options.Value;
         if (_services.GetService<Func<IHub>>() is { } sentryExtensionsHub && sentryExtensionsHub().IsEnabled)
