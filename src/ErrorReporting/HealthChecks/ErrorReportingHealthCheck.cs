@@ -1,5 +1,6 @@
 using ErrorReporting.Diagnostics;
 using ErrorReporting.Hosting;
+using ErrorReporting.Reporting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -25,14 +26,18 @@ internal sealed class ErrorReportingHealthCheck : IHealthCheck
     internal const string SdkClosed = "The Sentry SDK is closed: reports go nowhere until it is initialised again.";
 
     private readonly string _name;
-    private readonly IServiceProvider _services;
+    private readonly SentryConnection? _connection;
+    private readonly EngineRegistry? _engines;
+    private readonly IOptionsMonitor<ErrorReportingHealthCheckOptions> _options;
     private readonly DeliveryHealth _delivery = new();
-    private Dependencies? _dependencies;
 
+    /// <summary>Created when the check first runs (<see cref="ErrorReportingHealthChecks"/>), not at registration.</summary>
     public ErrorReportingHealthCheck(string name, IServiceProvider services)
     {
         _name = name;
-        _services = services;
+        _connection = services.GetService<SentryConnection>();
+        _engines = services.GetService<EngineRegistry>();
+        _options = services.GetRequiredService<IOptionsMonitor<ErrorReportingHealthCheckOptions>>();
     }
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -44,12 +49,7 @@ internal sealed class ErrorReportingHealthCheck : IHealthCheck
     /// <summary>Judges the state of error reporting now; <paramref name="failureStatus"/> stands for Unhealthy.</summary>
     internal HealthCheckResult Check(HealthStatus failureStatus)
     {
-        // Resolved at the first run, not at registration (start-up creates nothing for the check).
-        var dependencies = _dependencies ??= new Dependencies(
-            _services.GetService<SentryConnection>(),
-            _services.GetService<EngineRegistry>(),
-            _services.GetRequiredService<IOptionsMonitor<ErrorReportingHealthCheckOptions>>());
-        if (dependencies.Connection is not { } connection || dependencies.Engines is not { } engines)
+        if (_connection is not { } connection || _engines is not { } engines)
         {
             return new HealthCheckResult(failureStatus, NotRegistered);
         }
@@ -60,15 +60,16 @@ internal sealed class ErrorReportingHealthCheck : IHealthCheck
         {
             // Connects to the SDK if nothing did yet (a host did at start; without one, as IErrorReporter's first resolve would).
             reporter = connection.Reporter;
-            options = dependencies.Options.Get(_name);
+            options = _options.Get(_name);
         }
         catch (OptionsValidationException exception)
         {
             return new HealthCheckResult(failureStatus, "ErrorReporting cannot run, its options are invalid: " + SecretRedactor.Redact(exception.Message));
         }
 
-        if (!reporter.IsEnabled)
+        if (reporter is DisabledErrorReporter)
         {
+            // Disabled by configuration (no DSN). A reporter whose hub was closed since is not: that is SdkClosed below.
             return new HealthCheckResult(HealthStatus.Healthy, Disabled);
         }
 
@@ -81,6 +82,4 @@ internal sealed class ErrorReportingHealthCheck : IHealthCheck
 
         return _delivery.Assess(engine, options.UnhealthyAfter, failureStatus);
     }
-
-    private sealed record Dependencies(SentryConnection? Connection, EngineRegistry? Engines, IOptionsMonitor<ErrorReportingHealthCheckOptions> Options);
 }

@@ -14,5 +14,5 @@ internal sealed class ErrorReportingHealthChecks
     public ErrorReportingHealthChecks(IServiceProvider services) => _services = services;
 
     public ErrorReportingHealthCheck Get(string name)
-        => _checks.TryGetValue(name, out var check) ? check : _checks.GetOrAdd(name, static (name, services) => new ErrorReportingHealthCheck(name, services), _services);
+        => _checks.GetOrAdd(name, static (name, services) => new ErrorReportingHealthCheck(name, services), _services);
 }

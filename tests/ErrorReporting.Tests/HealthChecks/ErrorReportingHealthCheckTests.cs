@@ -290,6 +290,32 @@ public sealed class ErrorReportingHealthCheckTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task CheckHealth_SdkClosedAfterErrorReportingInitialisedIt_DegradedSayingReportsGoNowhere()
+    {
+        await using var server = await SentryTestServer.StartAsync();
+        try
+        {
+            var services = new ServiceCollection().AddLogging().AddErrorReporting(o => o.Dsn = server.Dsn);
+            services.AddHealthChecks().AddErrorReporting();
+            await using var provider = services.BuildServiceProvider();
+            var reporter = provider.GetRequiredService<IErrorReporter>();
+            var before = await CheckAsync(provider);
+
+            SentrySdk.Close();
+            var after = await CheckAsync(provider);
+
+            Assert.False(reporter.IsEnabled);
+            Assert.Equal(DeliveryHealth.NothingSentYet, before.Description);
+            Assert.Equal(HealthStatus.Degraded, after.Status);
+            Assert.Equal(ErrorReportingHealthCheck.SdkClosed, after.Description);
+        }
+        finally
+        {
+            SentrySdk.Close();
+        }
+    }
+
+    [Fact]
     public async Task AddErrorReporting_ProviderBuiltAndHealthCheckServiceResolved_ConnectsNothingUntilTheCheckRuns()
     {
         await using var server = await SentryTestServer.StartAsync();
