@@ -195,6 +195,11 @@ public sealed class EnvelopeSenderTests
         Assert.Equal(s_start + TimeSpan.FromSeconds(60), await harness.NextLookAsync());
         Assert.Single(harness.Transport.Attempts);
         time.SetUtcNow(s_start + TimeSpan.FromSeconds(60));
+
+        // What the limit held back is sent paced, as a backlog after an outage: the first 100 ms after its end.
+        Assert.Equal(s_start + TimeSpan.FromSeconds(60.1), await harness.NextLookAsync());
+        Assert.Single(harness.Transport.Attempts);
+        time.SetUtcNow(s_start + TimeSpan.FromSeconds(60.1));
         (await held.NextAsync()).SetResult(new TransportResponse(200));
         await harness.FlushAsync();
 

@@ -56,6 +56,9 @@ internal sealed class EnvelopeSender
     private SendState _state = SendState.Initial;
     private DateTimeOffset? _nextLook;
 
+    // When the first rate limit that holds stored envelopes back ends (null: none held).
+    private DateTimeOffset? _heldUntil;
+
     public EnvelopeSender(
         IEnvelopeStore store,
         EnvelopeQueue queue,
@@ -193,6 +196,12 @@ internal sealed class EnvelopeSender
         {
             _schedule.NothingWaiting();
         }
+        else if (_heldUntil <= now)
+        {
+            // What a rate limit held back is a backlog like one after an outage: sent paced, not all at once.
+            _schedule.Drain(now, _store.Count);
+            _heldUntil = null;
+        }
 
         var allowance = _schedule.Allowance(now, _inFlight.Count, out var wakeAt);
         if (allowance == 0)
@@ -232,6 +241,7 @@ internal sealed class EnvelopeSender
             _oldest.Clear();
         }
 
+        _heldUntil = limitEnd;
         if (_inFlight.Count > 0)
         {
             return null;
