@@ -113,7 +113,9 @@ public sealed class DeliveryLoadTests(ITestOutputHelper output)
         Assert.True(reportedValue >= 40, $"reported = {reportedValue}: every envelope the SDK handed over counts (client reports included).");
         Assert.Equal(0, queued.LastMeasurement!.Value);
         Assert.Equal(reportedValue, delivered.LastMeasurement!.Value + droppedByReason.Values.Sum() + queued.LastMeasurement.Value);
-        Assert.Equal(harness.Server.Envelopes.Count, delivered.LastMeasurement.Value);
+        // A client report the engine sends alone (at the flush, when no envelope was left to carry it) is no envelope
+        // of the SDK's: not delivered in the meter's sense.
+        Assert.Equal(harness.Server.Envelopes.Count(e => e.Items.Any(i => i.Type != "client_report")), delivered.LastMeasurement.Value);
         Assert.Equal(2, droppedByReason["send_error"]);
         Assert.Equal(results.Count(id => id == SentryId.Empty), droppedByReason["queue_overflow"]);
         Assert.Equal(0, retries.LastMeasurement!.Value);
