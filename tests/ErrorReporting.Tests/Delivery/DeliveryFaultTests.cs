@@ -2,14 +2,16 @@ using ErrorReporting.Delivery.Accounting;
 using ErrorReporting.Delivery.Store;
 using ErrorReporting.Testing;
 using ErrorReporting.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 
 namespace ErrorReporting.Tests.Delivery;
 
 /// <summary>
 /// Sentry's transport rules over real HTTP (the SDK's envelopes, the engine's own transport, the fault-injecting
 /// <see cref="SentryTestServer"/>): what the engine accepts reaches the server exactly once, or is discarded and
-/// counted, and every discard reaches the server in a client report. Times are asserted only as lower bounds (the
-/// engine must wait at least so long); "after recovery" is a bounded wait, never a measured duration.
+/// counted, and every discard reaches the server in a client report. No time is measured here: the delays (retries, the
+/// backlog's pace, the end of a rate limit) are asserted on a fake clock by <see cref="EnvelopeSenderTests"/> and
+/// <see cref="SendScheduleTests"/>; "after recovery" is a bounded wait, never a measured duration.
 /// </summary>
 public sealed class DeliveryFaultTests : IDisposable
 {
@@ -19,13 +21,13 @@ public sealed class DeliveryFaultTests : IDisposable
     [Fact]
     public async Task Send_ConnectionRefusedThenListening_DeliversEveryEventExactlyOnceAfterRecovery()
     {
-        var options = new SentryTestServerOptions { Port = LoopbackPort.Free(), PublicKey = new string('a', 32) };
-        await using var harness = EngineHarness.ForDsn($"http://{options.PublicKey}@127.0.0.1:{options.Port}/{options.ProjectId}");
+        var later = new LaterServer(new string('a', 32));
+        await using var harness = EngineHarness.ForDsn(later.Dsn);
         var ids = Enumerable.Range(0, 20).Select(i => harness.Message($"while down {i}")).ToList();
 
         // Nothing listens (connection refused) until the engine has probed twice.
         await Wait.UntilAsync(() => harness.Counters.Retries >= 2, "two failed probes");
-        await using var server = await SentryTestServer.StartAsync(options);
+        await using var server = await later.StartAsync();
         await server.WaitForEventsAsync(20, s_bound);
         await harness.FlushAsync();
 
@@ -37,7 +39,7 @@ public sealed class DeliveryFaultTests : IDisposable
     [Theory]
     [InlineData(503)]
     [InlineData(500)]
-    public async Task Send_ServerErrors_DiscardEachEnvelopeThatMetOneNeverResendAndProbeAtGrowingIntervals(int status)
+    public async Task Send_ServerErrors_DiscardEachEnvelopeThatMetOneAndNeverResendIt(int status)
     {
         await using var server = await SentryTestServer.StartAsync();
         var failing = 1;
@@ -45,15 +47,13 @@ public sealed class DeliveryFaultTests : IDisposable
         await using var harness = EngineHarness.ForDsn(server.Dsn);
 
         var ids = Enumerable.Range(0, 10).Select(i => harness.Message($"through {status}s {i}")).ToList();
-        var failed = await server.WaitForRequestsAsync(3, s_bound);
+        await server.WaitForRequestsAsync(3, s_bound);
         Volatile.Write(ref failing, 0);
         await harness.FlushAsync();
 
         var requests = server.Requests;
         var discarded = requests.Count(r => r.StatusCode == status);
         Assert.Equal(3, discarded);
-        Assert.True(failed[1].ReceivedAt - failed[0].ReceivedAt >= TimeSpan.FromSeconds(0.7), "The second request did not wait for the first retry delay.");
-        Assert.True(failed[2].ReceivedAt - failed[1].ReceivedAt >= TimeSpan.FromSeconds(1.4), "The third request did not wait for the doubled delay.");
         var received = server.Events.Select(e => e.EventId).ToList();
         Assert.Equal(10 - discarded, received.Count);
         Assert.Equal(received.Count, received.Distinct().Count());
@@ -81,7 +81,8 @@ public sealed class DeliveryFaultTests : IDisposable
 
         var requests = server.Requests;
         Assert.All(refused, id => Assert.Equal(SentryId.Empty, id));
-        Assert.All(requests.Skip(1), r => Assert.True(r.ReceivedAt - requests[0].ReceivedAt >= TimeSpan.FromSeconds(1.9), "A request came inside the rate limit's window."));
+        // Of the envelopes with an event, only the one that met the 429 and the one reported after the window were sent.
+        Assert.Equal([limited.ToString(), after.ToString()], requests.Where(r => r.EventId is not null).Select(r => r.EventId));
         Assert.Equal(after.ToString(), Assert.Single(server.Events).EventId);
         Assert.DoesNotContain(server.Events, e => e.EventId == limited.ToString());
         Assert.Equal(1, harness.Counters.Dropped(DiscardReason.RateLimited));
@@ -131,11 +132,11 @@ public sealed class DeliveryFaultTests : IDisposable
     [Fact]
     public async Task FlushAsync_ServerUnreachable_ReturnsFalseAtItsTimeoutAndKeepsTheEnvelopeQueued()
     {
-        await using var harness = EngineHarness.ForDsn($"http://{new string('b', 32)}@127.0.0.1:{LoopbackPort.Free()}/1");
+        await using var harness = EngineHarness.ForDsn(new LaterServer(new string('b', 32)).Dsn);
 
         harness.Message("kept");
         await Wait.UntilAsync(() => harness.Counters.Retries >= 1, "a failed attempt");
-        var flushed = await harness.Engine.FlushAsync(TimeSpan.FromMilliseconds(500), CancellationToken.None);
+        var flushed = await harness.Engine.FlushAsync(TimeSpan.FromMilliseconds(500), CancellationToken.None).AsTask().WaitAsync(EngineHarness.Timeout);
 
         Assert.False(flushed);
         Assert.Equal(1, harness.Engine.QueuedItems);
@@ -145,18 +146,40 @@ public sealed class DeliveryFaultTests : IDisposable
     [Fact]
     public async Task ClientReports_DiscardsOfEveryReasonOnTheCallersSide_ReachTheServerEachCountedOnce()
     {
+        using var answerFirst = new ManualResetEventSlim();
         await using var server = await SentryTestServer.StartAsync();
-        server.Faults.Enqueue(
-            FaultResponse.Ok().WithDelay(TimeSpan.FromSeconds(2)).WithHeader("X-Sentry-Rate-Limits", "60:transaction:organization"),
-            FaultResponse.Status(400, "{\"detail\":\"bad envelope\"}"));
+        var firstArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var requests = 0;
+        server.Faults.Handler = _ =>
+        {
+            switch (Interlocked.Increment(ref requests))
+            {
+                case 1:
+                    // Held until the test says so (the handler runs on the server's thread; a bound, never a fixed delay).
+                    firstArrived.SetResult();
+                    if (!answerFirst.Wait(s_bound))
+                    {
+                        throw new TimeoutException("The test never released the first request.");
+                    }
+
+                    return FaultResponse.Ok().WithHeader("X-Sentry-Rate-Limits", "60:transaction:organization");
+                case 2:
+                    return FaultResponse.Status(400, "{\"detail\":\"bad envelope\"}");
+                default:
+                    return null;
+            }
+        };
         await using var harness = EngineHarness.ForDsn(server.Dsn, o =>
         {
             o.MaxQueueItems = 2;
             o.SetBeforeSend(e => e.Message?.Message == "before-send drops it" ? null : e);
         });
 
-        // 1 is sent (answered after 2 s, announcing a limit on transactions), 2 waits; 3 to 5 find no room.
+        // 1 is sent (held unanswered, then answered announcing a limit on transactions), 2 waits; 3 to 5 find no room.
         var ids = Enumerable.Range(1, 5).Select(i => harness.Message($"message {i}")).ToList();
+        await firstArrived.Task.WaitAsync(s_bound);
+        Assert.Equal([SentryId.Empty, SentryId.Empty, SentryId.Empty], ids.Skip(2));
+        answerFirst.Set();
         await server.WaitForEventsAsync(1, s_bound);
 
         // The server records the event just before it answers: the limit holds once the engine has read the answer.
@@ -167,10 +190,9 @@ public sealed class DeliveryFaultTests : IDisposable
         await harness.FlushAsync();
 
         // 2 met the 400.
-        Assert.Equal([SentryId.Empty, SentryId.Empty, SentryId.Empty], ids.Skip(2));
         Assert.Equal(ids[0].ToString(), Assert.Single(server.Events).EventId);
         var reports = await server.WaitForClientReportsAsync(r => r.Sum(x => x.Quantity("send_error")) == 1 && r.Sum(x => x.Quantity("before_send")) == 1, s_bound);
-        var discards = reports.SelectMany(r => r.DiscardedEvents).GroupBy(d => (d.Reason, d.Category)).ToDictionary(g => g.Key, g => g.Sum(d => d.Quantity));
+        var discards = Discards(reports);
         Assert.Equal(3, discards[("queue_overflow", "error")]);
         Assert.Equal(2, discards[("ratelimit_backoff", "transaction")]);
         Assert.Equal(2, discards[("ratelimit_backoff", "span")]);
@@ -181,32 +203,54 @@ public sealed class DeliveryFaultTests : IDisposable
         {
             await Conformance.AssertValidAsync(report.Envelope.RawBytes);
         }
+
+        // Once: a further flush sends no count again.
+        await harness.FlushAsync();
+        Assert.Equal(discards, Discards(server.ClientReports));
     }
 
     [Fact]
     public async Task ClientReports_CacheOverflowAndUnreadableCacheFiles_ReachTheServerOnceItListens()
     {
-        var options = new SentryTestServerOptions { Port = LoopbackPort.Free(), PublicKey = new string('f', 32) };
-        var dsn = $"http://{options.PublicKey}@127.0.0.1:{options.Port}/{options.ProjectId}";
-        var folder = Path.Combine(_cache, "ErrorReporting", DiskEnvelopeStore.Hash(dsn));
+        var later = new LaterServer(new string('f', 32));
+        var folder = OfflineCache.Folder(_cache, later.Dsn);
         Directory.CreateDirectory(folder);
-        await File.WriteAllTextAsync(Path.Combine(folder, "0000000000000000001-corrupt" + DiskEnvelopeStore.Extension), "{\"event_id\":\"nope\"}\n");
-        await using var harness = EngineHarness.ForDsn(dsn, o =>
-        {
-            o.CacheDirectoryPath = _cache;
-            o.MaxCacheItems = 2;
-        });
+        CraftedCacheFiles.Write(Path.Combine(folder, "0000000000000000001-crafted" + DiskEnvelopeStore.Extension), "event-id-invalid");
 
-        var ids = Enumerable.Range(0, 5).Select(i => harness.Message($"while down {i}")).ToList();
+        // A fake clock: after the first refused attempt, the engine waits for its retry until the test moves the clock,
+        // so no envelope is being sent (none is protected from eviction) while the cache overflows.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var harness = EngineHarness.ForDsn(
+            later.Dsn,
+            o =>
+            {
+                o.CacheDirectoryPath = _cache;
+                o.MaxCacheItems = 2;
+            },
+            time);
+
+        var ids = new List<SentryId> { harness.Message("while down 0") };
+        await Wait.UntilAsync(() => harness.Counters.Retries == 1, "the first refused attempt");
+        ids.AddRange(Enumerable.Range(1, 4).Select(i => harness.Message($"while down {i}")));
         await Wait.UntilAsync(() => harness.Counters.Dropped(DiscardReason.CacheOverflow) == 3, "three evictions");
-        await using var server = await SentryTestServer.StartAsync(options);
+        await using var server = await later.StartAsync();
+
+        // The probe, then the second envelope of the backlog (paced).
+        await harness.AdvanceToNextLookAsync();
+        await server.WaitForEventsAsync(1, s_bound);
+        await harness.AdvanceToNextLookAsync();
         await harness.FlushAsync();
 
-        Assert.Equal(2, server.Events.Count);
-        Assert.Subset(ids.Select(id => id.ToString()).ToHashSet(), server.Events.Select(e => e.EventId!).ToHashSet());
+        // The three oldest were evicted; the two newest reached the server.
+        Assert.Equal([ids[3].ToString(), ids[4].ToString()], server.Events.Select(e => e.EventId));
         var reports = await server.WaitForClientReportsAsync(r => r.Sum(x => x.Quantity("cache_overflow")) == 3, s_bound);
         Assert.Equal(3, reports.Sum(r => r.Quantity("cache_overflow", "error")));
         Assert.Equal(1, reports.Sum(r => r.Quantity("internal_sdk_error")));
+
+        // Once: a further flush sends no count again.
+        await harness.FlushAsync();
+        Assert.Equal(3, server.ClientReports.Sum(r => r.Quantity("cache_overflow")));
+        Assert.Equal(1, server.ClientReports.Sum(r => r.Quantity("internal_sdk_error")));
     }
 
     [Fact]
@@ -231,4 +275,8 @@ public sealed class DeliveryFaultTests : IDisposable
             Directory.Delete(_cache, recursive: true);
         }
     }
+
+    /// <summary>Sums the client reports' discards by reason and category.</summary>
+    private static Dictionary<(string? Reason, string? Category), long> Discards(IEnumerable<ReceivedClientReport> reports)
+        => reports.SelectMany(r => r.DiscardedEvents).GroupBy(d => (d.Reason, d.Category)).ToDictionary(g => g.Key, g => g.Sum(d => d.Quantity));
 }

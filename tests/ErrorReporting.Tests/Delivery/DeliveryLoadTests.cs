@@ -8,8 +8,8 @@ namespace ErrorReporting.Tests.Delivery;
 
 /// <summary>
 /// Many reports from many threads through <see cref="IErrorReporter"/> and the real SDK: each arrives exactly once, or
-/// is dropped and counted; no report call waits for the network. The accounting is read as dotnet-counters or
-/// OpenTelemetry would, through the <c>ErrorReporting</c> meter.
+/// is dropped and counted (that no report call waits for the network is BadInputTests'; the durations are only printed
+/// here). The accounting is read as dotnet-counters or OpenTelemetry would, through the <c>ErrorReporting</c> meter.
 /// </summary>
 [Collection(SharedSentrySdk.Name)]
 public sealed class DeliveryLoadTests(ITestOutputHelper output)
@@ -31,7 +31,7 @@ public sealed class DeliveryLoadTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Load_EightThreadsSmallQueue_ReceivedPlusDroppedIsExactlyTenThousandAndNoCallBlocks()
+    public async Task Load_EightThreadsSmallQueue_ReceivedPlusDroppedIsExactlyTenThousand()
     {
         await using var harness = await SdkHarness.StartAsync(o => o.MaxQueueItems = 50);
         var counters = harness.Engine.Counters;
@@ -113,7 +113,9 @@ public sealed class DeliveryLoadTests(ITestOutputHelper output)
         Assert.True(reportedValue >= 40, $"reported = {reportedValue}: every envelope the SDK handed over counts (client reports included).");
         Assert.Equal(0, queued.LastMeasurement!.Value);
         Assert.Equal(reportedValue, delivered.LastMeasurement!.Value + droppedByReason.Values.Sum() + queued.LastMeasurement.Value);
-        Assert.Equal(harness.Server.Envelopes.Count, delivered.LastMeasurement.Value);
+        // A client report the engine sends alone (at the flush, when no envelope was left to carry it) is no envelope
+        // of the SDK's: not delivered in the meter's sense.
+        Assert.Equal(harness.Server.Envelopes.Count(e => e.Items.Any(i => i.Type != "client_report")), delivered.LastMeasurement.Value);
         Assert.Equal(2, droppedByReason["send_error"]);
         Assert.Equal(results.Count(id => id == SentryId.Empty), droppedByReason["queue_overflow"]);
         Assert.Equal(0, retries.LastMeasurement!.Value);
@@ -141,7 +143,7 @@ public sealed class DeliveryLoadTests(ITestOutputHelper output)
 
                 return (ids, ticks);
             },
-            TaskCreationOptions.LongRunning)));
+            TaskCreationOptions.LongRunning))).WaitAsync(SdkHarness.Timeout);
         var calls = results.SelectMany(r => r.ticks).Order().Select(t => Stopwatch.GetElapsedTime(0, t)).ToArray();
         return new([.. results.SelectMany(r => r.ids)], calls, GC.GetTotalPauseDuration() - pausedBefore);
     }

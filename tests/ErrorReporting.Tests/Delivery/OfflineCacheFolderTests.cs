@@ -15,9 +15,9 @@ public sealed class OfflineCacheFolderTests : IDisposable
 {
     private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(30);
     private readonly string _cache = Path.Combine(Path.GetTempPath(), "errorreporting-folder-tests", Guid.NewGuid().ToString("N"));
-    private readonly SentryTestServerOptions _server = new() { Port = LoopbackPort.Free(), PublicKey = new string('9', 32) };
+    private readonly LaterServer _server = new(new string('9', 32));
 
-    private string Dsn => $"http://{_server.PublicKey}@127.0.0.1:{_server.Port}/{_server.ProjectId}";
+    private string Dsn => _server.Dsn;
 
     private string Folder => OfflineCache.Folder(_cache, Dsn);
 
@@ -34,10 +34,10 @@ public sealed class OfflineCacheFolderTests : IDisposable
         }
 
         Directory.CreateDirectory(Path.Combine(Folder, "subfolder"));
-        await using var server = await SentryTestServer.StartAsync(_server);
+        await using var server = await _server.StartAsync();
         await using (var harness = Start())
         {
-            await harness.Pipeline.Started;
+            await harness.Pipeline.Started.WaitAsync(EngineHarness.Timeout);
             var id = harness.Message("after the start");
             await harness.FlushAsync();
 
@@ -53,6 +53,10 @@ public sealed class OfflineCacheFolderTests : IDisposable
             Assert.DoesNotContain(harness.Logs.Messages, m => m.Contains("another process", StringComparison.Ordinal));
             var reports = await server.WaitForClientReportsAsync(r => r.Sum(x => x.Quantity("internal_sdk_error")) == kinds.Length, s_bound);
             Assert.Equal(kinds.Length, reports.Sum(r => r.Quantity("internal_sdk_error", "default")));
+
+            // Once: a further flush sends no count again.
+            await harness.FlushAsync();
+            Assert.Equal(kinds.Length, server.ClientReports.Sum(r => r.Quantity("internal_sdk_error")));
         }
 
         Assert.Equal(["subfolder"], Directory.EnumerateFileSystemEntries(Folder).Select(e => Path.GetFileName(e)).Where(n => n != DiskEnvelopeStore.LockFileName));
@@ -69,7 +73,7 @@ public sealed class OfflineCacheFolderTests : IDisposable
         await File.WriteAllTextAsync(outside, "outside");
         CraftedCacheFiles.MakeLockEntry(Path.Combine(Folder, DiskEnvelopeStore.LockFileName), kind, outside);
 
-        await using var server = await SentryTestServer.StartAsync(_server);
+        await using var server = await _server.StartAsync();
         await using (var harness = Start())
         {
             await harness.FlushAsync();
@@ -94,7 +98,7 @@ public sealed class OfflineCacheFolderTests : IDisposable
             File.SetUnixFileMode(folder, (UnixFileMode)0b111_111_111);
         }
 
-        await using var server = await SentryTestServer.StartAsync(_server);
+        await using var server = await _server.StartAsync();
         await using var harness = Start();
         var id = harness.Message("in a tightened folder");
         await harness.FlushAsync();
@@ -120,7 +124,7 @@ public sealed class OfflineCacheFolderTests : IDisposable
             await Wait.UntilAsync(() => OfflineCache.Files(_cache).Count == 6, "six envelopes in the cache");
         }
 
-        await using var server = await SentryTestServer.StartAsync(_server);
+        await using var server = await _server.StartAsync();
         await using var harness = Start(o => o.MaxCacheItems = 2);
         await harness.FlushAsync();
 

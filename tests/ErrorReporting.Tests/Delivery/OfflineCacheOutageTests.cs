@@ -1,5 +1,3 @@
-using ErrorReporting.Delivery.Store;
-using ErrorReporting.Testing;
 using ErrorReporting.Tests.Infrastructure;
 
 namespace ErrorReporting.Tests.Delivery;
@@ -23,16 +21,16 @@ public sealed class OfflineCacheOutageTests : IDisposable
     [Fact]
     public async Task Send_ConnectionRefusedWithCache_KeepsEveryEventOnDiskAndDeliversEachExactlyOnceAfterRecovery()
     {
-        var options = new SentryTestServerOptions { Port = LoopbackPort.Free(), PublicKey = new string('e', 32) };
-        await using var harness = EngineHarness.ForDsn($"http://{options.PublicKey}@127.0.0.1:{options.Port}/{options.ProjectId}", o => o.CacheDirectoryPath = _cache);
+        var later = new LaterServer(new string('e', 32));
+        await using var harness = EngineHarness.ForDsn(later.Dsn, o => o.CacheDirectoryPath = _cache);
         var ids = Enumerable.Range(0, 50).Select(i => harness.Message($"while refused {i}")).ToList();
 
         // Nothing listens (connection refused) until the engine has failed three times (about 1 + 2 s of probing, the
         // state a 3 s outage leaves it in). Every report is on disk by then.
         Assert.DoesNotContain(SentryId.Empty, ids);
-        await Wait.UntilAsync(() => harness.Counters.Retries >= 3 && CacheFiles().Count == 50, "three failed attempts, 50 files in the cache");
+        await Wait.UntilAsync(() => harness.Counters.Retries >= 3 && OfflineCache.Files(_cache).Count == 50, "three failed attempts, 50 files in the cache");
 
-        await using var server = await SentryTestServer.StartAsync(options);
+        await using var server = await later.StartAsync();
         ids.AddRange(Enumerable.Range(0, 10).Select(i => harness.Message($"after recovery {i}")));
         await server.WaitForEventsAsync(60, s_recovery);
         await harness.FlushAsync();
@@ -41,7 +39,7 @@ public sealed class OfflineCacheOutageTests : IDisposable
         Assert.Equal(60, harness.Counters.Delivered);
         Assert.Equal(0, harness.Counters.DroppedTotal);
         Assert.Equal(0, harness.Engine.QueuedItems);
-        Assert.Empty(CacheFiles());
+        Assert.Empty(OfflineCache.Files(_cache));
         Assert.Empty(server.Rejections);
     }
 
@@ -52,7 +50,4 @@ public sealed class OfflineCacheOutageTests : IDisposable
             Directory.Delete(_cache, recursive: true);
         }
     }
-
-    private List<string> CacheFiles()
-        => Directory.Exists(_cache) ? [.. Directory.EnumerateFiles(_cache, "*" + DiskEnvelopeStore.Extension, SearchOption.AllDirectories)] : [];
 }
