@@ -32,9 +32,6 @@ internal sealed class SendSchedule(Random random)
     /// <summary>Gets the number of failed attempts in a row (0 while the server answers).</summary>
     public int Failures => _failures;
 
-    /// <summary>Gets how many envelopes of the backlog are still to be sent paced.</summary>
-    public long Backlog => _backlog;
-
     /// <summary>
     /// Gets how many more sends may start now, with <paramref name="inFlight"/> under way; when none may,
     /// <paramref name="wakeAt"/> is when that changes by itself (<see langword="null"/>: at the next response).
