@@ -137,7 +137,9 @@ internal sealed class DeliveryEngine : IBackgroundWorker, IDisposable
 
     /// <summary>
     /// Waits until every envelope accepted before the call was delivered or definitively dropped, then sends the
-    /// pending client reports (which do not decide the result).
+    /// pending client reports (which do not decide the result): on their own once no other send is under way, waited
+    /// for at most <see cref="EnvelopeSender.ClientReportDelay"/> within the timeout (under steady traffic they ride
+    /// along with the next envelope instead, and an unbounded flush would wait for envelopes reported after it).
     /// </summary>
     /// <returns><see langword="true"/> when everything was delivered or dropped within <paramref name="timeout"/>.</returns>
     public async ValueTask<bool> FlushAsync(TimeSpan timeout, CancellationToken cancellationToken)
@@ -165,7 +167,8 @@ internal sealed class DeliveryEngine : IBackgroundWorker, IDisposable
             var left = Remaining(timeout, started);
             if (left > TimeSpan.Zero || left == Timeout.InfiniteTimeSpan)
             {
-                await WaitAsync(pipeline.Sender.RequestClientReportAsync(), left, cancellationToken).ConfigureAwait(false);
+                var wait = left == Timeout.InfiniteTimeSpan || left > EnvelopeSender.ClientReportDelay ? EnvelopeSender.ClientReportDelay : left;
+                await WaitAsync(pipeline.Sender.RequestClientReportAsync(), wait, cancellationToken).ConfigureAwait(false);
             }
         }
 
