@@ -31,7 +31,10 @@ internal static partial class SecretRedactor
         var redacted = Redact(text);
         foreach (var key in keys)
         {
-            redacted = redacted.Replace(key, Mask, StringComparison.OrdinalIgnoreCase);
+            if (key.Length > 0)
+            {
+                redacted = redacted.Replace(key, Mask, StringComparison.OrdinalIgnoreCase);
+            }
         }
 
         return redacted;
@@ -39,7 +42,7 @@ internal static partial class SecretRedactor
 
     /// <summary>Gets the keys in a DSN's user info (the public key and, in old DSNs, the secret), for <see cref="Redact(string, string[])"/>.</summary>
     public static string[] KeysOf(Uri? dsn)
-        => dsn is { UserInfo.Length: > 0 } ? [.. dsn.UserInfo.Split(':').Select(Uri.UnescapeDataString).Where(key => key.Length > 0)] : [];
+        => dsn is { UserInfo.Length: > 0 } ? Array.ConvertAll(dsn.UserInfo.Split(':'), Uri.UnescapeDataString) : [];
 
     [GeneratedRegex(@"://[^/@\s""']+@", RegexOptions.CultureInvariant)]
     private static partial Regex UserInfo();
